@@ -1,0 +1,115 @@
+//! Command-line interface of the `mock-nova` binary.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use mock_nova::config::{AuthMode, Config, LogFormat};
+
+/// A mock of the OpenStack Compute (Nova) API for flavor extra specs.
+#[derive(Debug, Parser)]
+#[command(name = "mock-nova", version, about)]
+pub struct Cli {
+    /// TOML configuration file; its keys override the built-in defaults.
+    #[arg(long, value_name = "FILE", env = "MOCK_NOVA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, such as 127.0.0.1:8774; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Highest supported compute microversion, such as 2.100.
+    #[arg(long, value_name = "VERSION")]
+    pub max_microversion: Option<String>,
+    /// How Nova requests are authenticated.
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthMode>,
+    /// Base URL for links in responses instead of the request's host.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Log output format.
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Cli {
+    /// Loads the configuration layers: defaults, `--config`, `MOCK_NOVA_*`, flags.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let text = match &self.config {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("failed to read config file {}", path.display()))?,
+            ),
+            None => None,
+        };
+        let file = self.config.as_deref().zip(text.as_deref());
+        let env = std::env::vars().filter(|(name, _)| name != "MOCK_NOVA_CONFIG");
+        Config::from_layers(file, env, &self.flag_table())
+    }
+
+    fn flag_table(&self) -> toml::Table {
+        let mut table = toml::Table::new();
+        let mut set = |key: &str, value: Option<String>| {
+            if let Some(value) = value {
+                table.insert(key.to_owned(), toml::Value::String(value));
+            }
+        };
+        set("bind", self.bind.clone());
+        set("max_microversion", self.max_microversion.clone());
+        set("auth", self.auth.map(|mode| enum_name(&mode)));
+        set("public_url", self.public_url.clone());
+        set(
+            "log_format",
+            self.log_format.map(|format| enum_name(&format)),
+        );
+        table
+    }
+}
+
+fn enum_name(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|possible| possible.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+/// Starts the server and runs it until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let flavor_ids: Vec<String> = config.flavors.iter().map(|f| f.id.clone()).collect();
+    let server = mock_nova::Server::bind(config.clone()).await?;
+    let address = server.local_addr()?;
+    tracing::info!(
+        %address,
+        max_microversion = %config.max_microversion,
+        auth = enum_name(&config.auth),
+        flavors = flavor_ids.len(),
+        flavor_ids = flavor_ids.join(","),
+        "mock-nova listening on http://{address}"
+    );
+    server.run(shutdown_signal()).await?;
+    tracing::info!("mock-nova stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "failed to install the SIGTERM handler");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("received SIGINT, shutting down"),
+        () = terminate => tracing::info!("received SIGTERM, shutting down"),
+    }
+}

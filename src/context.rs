@@ -1,0 +1,352 @@
+//! Per-request data for Nova handlers, and the extractors that hand it over.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+
+use crate::error::{ApiError, Result};
+use crate::identity::Identity;
+use crate::microversion::Microversion;
+use crate::pyjson::{self, Value};
+use crate::state::AppState;
+use crate::store::{Store, Viewer};
+
+/// Id of one request, `req-<uuid4>`, sent back in `x-openstack-request-id` and
+/// `x-compute-request-id` and written to the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub Arc<str>);
+
+impl RequestId {
+    /// Generates a fresh id.
+    pub fn generate() -> Self {
+        Self(format!("req-{}", uuid::Uuid::new_v4()).into())
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The decoded path parameters of a Nova route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathParams {
+    /// `{project_id}` when the route has it.
+    pub project_id: Option<String>,
+    /// `{flavor_id}`.
+    pub flavor_id: Option<String>,
+    /// `{key}`, the extra-spec key.
+    pub key: Option<String>,
+    /// `{version_id}` of `/versions/{version_id}`.
+    pub version_id: Option<String>,
+}
+
+/// Where links in responses point: the scheme, host and path prefix in front of
+/// `/v2.1`, plus the project id when the request URL contained it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkBase {
+    /// For example `http://127.0.0.1:8774`, with no trailing slash.
+    pub root: String,
+    /// Project id inserted after `/v2.1` and after the root in bookmarks.
+    pub project_id: Option<String>,
+}
+
+/// Everything a Nova handler needs about its request, established by the compute
+/// middleware before the handler runs.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// Id of the request.
+    pub request_id: RequestId,
+    /// Negotiated microversion.
+    pub microversion: Microversion,
+    /// The caller; `None` only on the unauthenticated version documents.
+    pub identity: Option<Arc<Identity>>,
+    /// Decoded path parameters.
+    pub path: PathParams,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// The whole request URL, which Nova searches for the project id.
+    pub url: String,
+    /// Scheme, host and prefix for links.
+    pub root: String,
+    /// Flavor store of this request.
+    pub store: Store,
+    /// Application state, for configuration and shared services.
+    pub state: AppState,
+}
+
+impl RequestContext {
+    /// Returns the caller.
+    ///
+    /// # Errors
+    /// A 401-equivalent fault if the route was served without authentication,
+    /// which only happens for a routing mistake.
+    pub fn identity(&self) -> Result<&Identity> {
+        self.identity.as_deref().ok_or(ApiError::Other {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            message: "Unexpected API Error. The request reached a handler without an identity."
+                .to_owned(),
+        })
+    }
+
+    /// Returns the caller as the store sees it.
+    ///
+    /// # Errors
+    /// As [`Self::identity`].
+    pub fn viewer(&self) -> Result<Viewer<'_>> {
+        self.identity().map(Viewer::from)
+    }
+
+    /// Returns the `{flavor_id}` path parameter.
+    pub fn flavor_id(&self) -> &str {
+        self.path.flavor_id.as_deref().unwrap_or_default()
+    }
+
+    /// Returns the `{key}` path parameter.
+    pub fn key(&self) -> &str {
+        self.path.key.as_deref().unwrap_or_default()
+    }
+
+    /// Rejects a project id in the URL that is not the caller's project.
+    ///
+    /// # Errors
+    /// Nova's 400 `Malformed request URL`.
+    pub fn check_url_project(&self) -> Result<()> {
+        let (Some(url_project), Some(identity)) = (&self.path.project_id, &self.identity) else {
+            return Ok(());
+        };
+        if *url_project == identity.project_id {
+            return Ok(());
+        }
+        Err(ApiError::BadRequest(format!(
+            "Malformed request URL: URL's project_id '{url_project}' doesn't match Context's \
+             project_id '{}'",
+            identity.project_id
+        )))
+    }
+
+    /// Returns where links of this response point. Nova inserts the caller's project
+    /// id whenever that id occurs anywhere in the request URL.
+    pub fn link_base(&self) -> LinkBase {
+        let project_id = self
+            .identity
+            .as_ref()
+            .map(|identity| identity.project_id.as_str())
+            .filter(|project| !project.is_empty() && self.url.contains(project));
+        LinkBase {
+            root: self.root.clone(),
+            project_id: project_id.map(str::to_owned),
+        }
+    }
+
+    /// Returns the query parameters in order, decoded as webob decodes them.
+    ///
+    /// # Errors
+    /// Nova's 400 when the query string is not UTF-8 once percent-decoded.
+    pub fn query_params(&self) -> Result<Vec<(String, String)>> {
+        match &self.query {
+            Some(query) => parse_query(query),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Rejects every query parameter, as the query schemas of 2.102 do on the
+    /// extra-spec and flavor show routes. Below 2.102 parameters are ignored.
+    ///
+    /// # Errors
+    /// Nova's 400 `Additional properties are not allowed`.
+    pub fn reject_query_from_2_102(&self) -> Result<()> {
+        if !self.microversion.at_least(2, 102) {
+            return Ok(());
+        }
+        let params = self.query_params()?;
+        if params.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = params.iter().map(|(name, _)| name.as_str()).collect();
+        Err(ApiError::BadRequest(
+            crate::schema::additional_properties_message(&names),
+        ))
+    }
+}
+
+/// Splits a query string as Python's `parse_qsl(keep_blank_values=True)` does: on
+/// `&`, with `+` meaning space and percent escapes decoded as UTF-8.
+pub fn parse_query(query: &str) -> Result<Vec<(String, String)>> {
+    let decode = |text: &str| -> Result<String> {
+        let bytes = percent_decode(&text.replace('+', " "));
+        String::from_utf8(bytes)
+            .map_err(|_| ApiError::BadRequest("Query string is not UTF-8 encoded".to_owned()))
+    };
+    let mut params = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        params.push((decode(name)?, decode(value)?));
+    }
+    Ok(params)
+}
+
+/// Decodes `%XX` escapes; malformed escapes stay as they are.
+pub fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escape = bytes.get(index + 1..index + 3).and_then(|hex| {
+            let hex = std::str::from_utf8(hex).ok()?;
+            u8::from_str_radix(hex, 16).ok()
+        });
+        match (bytes[index], escape) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    decoded
+}
+
+/// Extractor for the [`RequestContext`] that the compute middleware stored.
+pub struct Ctx(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        parts
+            .extensions
+            .remove::<RequestContext>()
+            .map(Ctx)
+            .ok_or(ApiError::Other {
+                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                message: "Unexpected API Error. The request context is missing.".to_owned(),
+            })
+    }
+}
+
+/// A request body read as Nova reads it: an empty body or one without
+/// `Content-Length` is JSON `null`, anything else must parse as JSON. The
+/// Content-Type was already checked by the compute middleware.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonBody(pub Option<Value>);
+
+impl JsonBody {
+    /// Returns the parsed body, `None` standing for Python's `None`.
+    pub fn value(&self) -> Option<&Value> {
+        self.0.as_ref()
+    }
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+
+        let has_length = content_length(request.headers()).is_some_and(|length| length > 0);
+        let limit = state.config.max_request_body_size;
+        let headers = request.headers().clone();
+        let bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| crate::error::request_too_large(&headers))?;
+        // Nova reads the body only when Content-Length is present and non-zero;
+        // a chunked body without it counts as no body at all.
+        if !has_length {
+            return Ok(Self(None));
+        }
+        pyjson::parse(&bytes)
+            .map(|value| Self(Some(value)))
+            .map_err(|_| ApiError::malformed_body().into_response())
+    }
+}
+
+/// Returns the value of `Content-Length`, if present and numeric.
+pub fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Rejects a Content-Type other than Nova's two JSON types, `text/plain` or none.
+/// Parameters such as `charset` are ignored. Nova checks this on every method,
+/// so a GET with `Content-Type: application/xml` gets 415 too.
+///
+/// # Errors
+/// Nova's 415 `Unsupported Content-Type`.
+pub fn check_content_type(headers: &HeaderMap) -> Result<()> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let value = String::from_utf8_lossy(value.as_bytes());
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    match media_type {
+        "" | "text/plain" | "application/json" | "application/vnd.openstack.compute+json" => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_keeps_order_and_blanks() {
+        let params = parse_query("b=1&a&c=x+y&d=%2F").unwrap();
+        assert_eq!(
+            params,
+            [
+                ("b".to_owned(), "1".to_owned()),
+                ("a".to_owned(), String::new()),
+                ("c".to_owned(), "x y".to_owned()),
+                ("d".to_owned(), "/".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn query_rejects_invalid_utf8() {
+        let error = parse_query("a=%FF").unwrap_err();
+        assert_eq!(error.to_string(), "Query string is not UTF-8 encoded");
+    }
+
+    #[test]
+    fn percent_decode_keeps_bad_escapes() {
+        assert_eq!(percent_decode("a%2"), b"a%2");
+        assert_eq!(percent_decode("a%zz"), b"a%zz");
+        assert_eq!(percent_decode("a%20b"), b"a b");
+    }
+
+    #[test]
+    fn content_type_accepts_json_with_charset() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=UTF-8".parse().unwrap(),
+        );
+        assert!(check_content_type(&headers).is_ok());
+    }
+
+    #[test]
+    fn content_type_rejects_form() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        assert_eq!(
+            check_content_type(&headers),
+            Err(ApiError::UnsupportedMediaType)
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! mock-nova: a standalone emulation of the OpenStack Compute (Nova) v2.1 API
+//! around flavor extra specs, for testing OpenStack clients without a cloud.
+//!
+//! Modules, from the outside in:
+//! - [`config`]: layered configuration (defaults, TOML file, environment, flags).
+//! - [`telemetry`]: logging setup.
+//! - [`routes`]: the router and one module per group of routes.
+//! - [`middleware`]: request ids, the request log, body limit, authentication,
+//!   route checks, microversion negotiation and Content-Type, in Nova's order.
+//! - [`context`]: the per-request context and body extractor handlers use.
+//! - [`auth`] and [`identity`]: tokens and the callers they stand for.
+//! - [`policy`]: Nova's default policy rules.
+//! - [`microversion`]: microversion headers.
+//! - [`schema`]: Nova's JSON-schema checks and their messages.
+//! - [`validators`]: the extra-spec validators of microversion 2.86.
+//! - [`store`]: the in-memory flavor store.
+//! - [`views`]: flavor JSON per microversion.
+//! - [`pyjson`]: JSON parsing and writing with Python's semantics.
+//! - [`error`]: Nova's fault bodies and the other error pages.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod identity;
+pub mod microversion;
+pub mod middleware;
+pub mod policy;
+pub mod pyjson;
+pub mod routes;
+pub mod schema;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod validators;
+pub mod views;
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Builds the application router for a state, so tests and embedders can serve
+/// it themselves.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Server {
+    /// Binds the configured address and builds the application.
+    ///
+    /// # Errors
+    /// Fails when the seed data is invalid or the address cannot be bound.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        let bind = config.bind;
+        let state = AppState::new(config)?;
+        let listener = TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("failed to bind {bind}"))?;
+        Ok(Self {
+            listener,
+            router: app(state),
+        })
+    }
+
+    /// Returns the address the server listens on, with the real port when port 0
+    /// was configured.
+    ///
+    /// # Errors
+    /// Fails if the operating system cannot report the address.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves requests until `shutdown` completes, then finishes in-flight
+    /// requests and returns.
+    ///
+    /// # Errors
+    /// Fails on an I/O error of the listener.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")
+    }
+}

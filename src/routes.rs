@@ -1,0 +1,74 @@
+//! The router: every route of the Nova API this server implements, the version
+//! documents, and the middleware stack around them.
+
+pub mod extra_specs;
+pub mod flavors;
+pub mod versions;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::{any, get};
+
+use crate::middleware;
+use crate::state::AppState;
+
+/// Builds the application router for the given state.
+pub fn router(state: AppState) -> Router {
+    let compute = Router::new()
+        .route("/v2.1", any(versions::show_version))
+        .route("/v2.1/", any(versions::show_version))
+        .route("/v2.1/{project_id}/", get(versions::show_version))
+        .route("/v2.1/versions/{version_id}", get(versions::show_version))
+        .merge(nova_routes("/v2.1"))
+        .merge(nova_routes("/v2.1/{project_id}"))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            middleware::compute_context,
+        ));
+
+    Router::new()
+        .route("/", get(versions::list_versions))
+        .route("/v2", get(versions::show_legacy_version))
+        .route("/v2/", get(versions::show_legacy_version))
+        .merge(compute)
+        .fallback(fallback)
+        .method_not_allowed_fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), middleware::compute_gate))
+        .layer(from_fn(middleware::log_requests))
+        .with_state(state)
+}
+
+/// The flavor and extra-spec routes under one prefix.
+fn nova_routes(prefix: &str) -> Router<AppState> {
+    let flavor = format!("{prefix}/flavors/{{flavor_id}}");
+    Router::new()
+        .route(&format!("{prefix}/flavors"), get(flavors::list_flavors))
+        .route(
+            &format!("{prefix}/flavors/detail"),
+            get(flavors::list_flavors_detail),
+        )
+        .route(&flavor, get(flavors::show_flavor))
+        .route(
+            &format!("{flavor}/os-extra_specs"),
+            get(extra_specs::list_extra_specs).post(extra_specs::create_extra_specs),
+        )
+        .route(
+            &format!("{flavor}/os-extra_specs/{{key}}"),
+            get(extra_specs::show_extra_spec)
+                .put(extra_specs::update_extra_spec)
+                .delete(extra_specs::delete_extra_spec),
+        )
+}
+
+/// Answers requests no route matched: Nova's plain 404 inside `/v2.1` (after
+/// authentication, which the gate already did), the 300 version choices elsewhere.
+async fn fallback(state: State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    if path == "/v2.1" || path.starts_with("/v2.1/") {
+        middleware::compute_fallback(request).await
+    } else {
+        versions::multiple_choices(state, request).await
+    }
+}

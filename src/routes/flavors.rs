@@ -1,0 +1,308 @@
+//! Flavor reads: `GET /flavors`, `GET /flavors/detail` and `GET /flavors/{id}`.
+
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::context::{Ctx, RequestContext};
+use crate::error::{ApiError, Result};
+use crate::identity::Identity;
+use crate::policy::Rule;
+use crate::schema;
+use crate::store::{ListQuery, PublicFilter, SortKey};
+use crate::validators::parse_python_int;
+use crate::views::{self, Link};
+
+/// Nova's `[api]max_limit`: the largest page a list returns.
+pub const MAX_LIMIT: usize = 1000;
+
+/// Sort keys Nova accepts, in the order its error message lists them.
+const SORT_KEYS: [(&str, SortKey); 15] = [
+    ("created_at", SortKey::CreatedAt),
+    ("description", SortKey::Description),
+    ("disabled", SortKey::Disabled),
+    ("ephemeral_gb", SortKey::EphemeralGb),
+    ("flavorid", SortKey::FlavorId),
+    ("id", SortKey::Id),
+    ("is_public", SortKey::IsPublic),
+    ("memory_mb", SortKey::MemoryMb),
+    ("name", SortKey::Name),
+    ("root_gb", SortKey::RootGb),
+    ("rxtx_factor", SortKey::RxtxFactor),
+    ("swap", SortKey::Swap),
+    ("updated_at", SortKey::UpdatedAt),
+    ("vcpu_weight", SortKey::VcpuWeight),
+    ("vcpus", SortKey::Vcpus),
+];
+
+/// Serves `GET /flavors`: id, name, links and (2.55+) description of each flavor.
+pub async fn list_flavors(Ctx(ctx): Ctx) -> Result<Response> {
+    ctx.check_url_project()?;
+    let page = ListPage::query(&ctx, "flavors")?;
+    let version = ctx.microversion;
+    let links = ctx.link_base();
+    let flavors: Vec<_> = page
+        .flavors
+        .iter()
+        .map(|flavor| views::brief_flavor_view(flavor, version, &links))
+        .collect();
+    Ok(views::json(&FlavorList {
+        flavors,
+        flavors_links: page.next,
+    }))
+}
+
+/// Serves `GET /flavors/detail`: the full view of each flavor.
+pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
+    ctx.check_url_project()?;
+    let page = ListPage::query(&ctx, "flavors/detail")?;
+    let version = ctx.microversion;
+    let links = ctx.link_base();
+    let with_specs = Rule::ExtraSpecsIndex.allows(ctx.identity()?);
+    let flavors: Vec<_> = page
+        .flavors
+        .iter()
+        .map(|flavor| views::flavor_view(flavor, version, &links, with_specs))
+        .collect();
+    Ok(views::json(&FlavorList {
+        flavors,
+        flavors_links: page.next,
+    }))
+}
+
+/// Serves `GET /flavors/{flavor_id}`.
+pub async fn show_flavor(Ctx(ctx): Ctx) -> Result<Response> {
+    ctx.check_url_project()?;
+    ctx.reject_query_from_2_102()?;
+    let identity = ctx.identity()?;
+    let flavor = ctx.store.flavor(ctx.flavor_id(), identity.into())?;
+    let with_specs = Rule::ExtraSpecsIndex.allows(identity);
+    let view = views::flavor_view(&flavor, ctx.microversion, &ctx.link_base(), with_specs);
+    Ok(views::json(&FlavorBody { flavor: view }))
+}
+
+/// Body of a single-flavor response.
+#[derive(Serialize)]
+pub struct FlavorBody<T> {
+    /// The flavor view.
+    pub flavor: T,
+}
+
+#[derive(Serialize)]
+struct FlavorList<T> {
+    flavors: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flavors_links: Option<[Link; 1]>,
+}
+
+/// One page of a flavor list and its `next` link.
+struct ListPage {
+    flavors: Vec<std::sync::Arc<crate::store::Flavor>>,
+    next: Option<[Link; 1]>,
+}
+
+impl ListPage {
+    /// Validates the query string, runs the list and builds the `next` link.
+    fn query(ctx: &RequestContext, collection: &str) -> Result<Self> {
+        let identity = ctx.identity()?;
+        let params = ctx.query_params()?;
+        let known = validate_list_params(ctx, &params)?;
+        let query = list_query(identity, &known)?;
+        let flavors = ctx.store.list(&query, identity.into())?;
+
+        // Nova adds `next` when the page is full, the page size being the requested
+        // limit or the maximum.
+        let next = match flavors.last() {
+            Some(last) if query.limit > 0 && flavors.len() == query.limit => {
+                Some([views::next_link(
+                    &ctx.link_base(),
+                    collection,
+                    &known,
+                    &last.flavor_id,
+                )])
+            }
+            _ => None,
+        };
+        Ok(Self { flavors, next })
+    }
+}
+
+/// Names of the list parameters the query schema knows, in schema order.
+fn known_params(ctx: &RequestContext) -> Vec<&'static str> {
+    let mut names = vec![
+        "limit",
+        "marker",
+        "is_public",
+        "minRam",
+        "minDisk",
+        "sort_key",
+        "sort_dir",
+    ];
+    if ctx.microversion.at_least(2, 102) {
+        names.push("name");
+    }
+    names
+}
+
+/// Runs the query schema of the flavor lists and returns the parameters it keeps.
+///
+/// Values are checked per parameter in schema order; below 2.75 unknown
+/// parameters are dropped, from 2.75 they are rejected.
+fn validate_list_params(
+    ctx: &RequestContext,
+    params: &[(String, String)],
+) -> Result<Vec<(String, String)>> {
+    let known = known_params(ctx);
+    for name in &known {
+        for (_, value) in params.iter().filter(|(param, _)| param == name) {
+            check_list_param(ctx, name, value)?;
+        }
+    }
+    if ctx.microversion.at_least(2, 75) {
+        let extras: Vec<&str> = params
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| !known.contains(name))
+            .collect();
+        if !extras.is_empty() {
+            return Err(ApiError::BadRequest(schema::additional_properties_message(
+                &extras,
+            )));
+        }
+    }
+    Ok(params
+        .iter()
+        .filter(|(name, _)| known.contains(&name.as_str()))
+        .cloned()
+        .collect())
+}
+
+fn check_list_param(ctx: &RequestContext, name: &str, value: &str) -> Result<()> {
+    let repr = crate::pyjson::repr_str(value);
+    match name {
+        "limit" => {
+            // `^[0-9]*$` under re.search also accepts one trailing newline.
+            let digits = value.strip_suffix('\n').unwrap_or(value);
+            if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                let message = format!("{repr} does not match '^[0-9]*$'");
+                return Err(schema::query_error(name, value, &message));
+            }
+            if value.is_empty() {
+                let message = format!("{repr} should be non-empty");
+                return Err(schema::query_error(name, value, &message));
+            }
+        }
+        "sort_key" => {
+            let allowed = sort_key_names(ctx);
+            if !allowed.contains(&value) {
+                let listed: Vec<String> = allowed
+                    .iter()
+                    .map(|key| crate::pyjson::repr_str(key))
+                    .collect();
+                let message = format!("{repr} is not one of [{}]", listed.join(", "));
+                return Err(schema::query_error(name, value, &message));
+            }
+        }
+        "sort_dir" if value != "asc" && value != "desc" => {
+            let message = format!("{repr} is not one of ['asc', 'desc']");
+            return Err(schema::query_error(name, value, &message));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn sort_key_names(ctx: &RequestContext) -> Vec<&'static str> {
+    SORT_KEYS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| *name != "rxtx_factor" || !ctx.microversion.at_least(2, 102))
+        .collect()
+}
+
+/// Builds the store query from validated parameters, as Nova's flavor controller
+/// does; where a parameter repeats, its last value counts.
+fn list_query(identity: &Identity, params: &[(String, String)]) -> Result<ListQuery> {
+    let last = |name: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(param, _)| param == name)
+            .map(|(_, value)| value.as_str())
+    };
+
+    let limit = last("limit")
+        .and_then(parse_python_int)
+        .map_or(MAX_LIMIT, |text| text.parse::<usize>().unwrap_or(MAX_LIMIT))
+        .min(MAX_LIMIT);
+    let sort_key = last("sort_key")
+        .filter(|key| !key.is_empty())
+        .and_then(|key| SORT_KEYS.iter().find(|(name, _)| *name == key))
+        .map_or(SortKey::FlavorId, |(_, key)| *key);
+    let descending = last("sort_dir") == Some("desc");
+
+    let (public, hide_disabled) = if identity.is_admin() {
+        (parse_is_public(last("is_public"))?, false)
+    } else {
+        (PublicFilter::PublicOrShared, true)
+    };
+    let min_memory_mb = parse_min_filter(last("minRam"), "minRam")?;
+    let min_root_gb = parse_min_filter(last("minDisk"), "minDisk")?;
+    let name = last("name").map(name_filter);
+    Ok(ListQuery {
+        public,
+        hide_disabled,
+        min_memory_mb,
+        min_root_gb,
+        name,
+        sort_key,
+        descending,
+        limit,
+        marker: last("marker").map(str::to_owned),
+    })
+}
+
+/// Compiles the 2.102 `name` filter, a regular expression searched anywhere in
+/// the name.
+fn name_filter(pattern: &str) -> regex::Regex {
+    // NOTE: an invalid expression matches no flavor; Nova's answer depends on its
+    // database (MySQL rejects the query).
+    regex::Regex::new(pattern).unwrap_or_else(|_| matches_nothing())
+}
+
+fn matches_nothing() -> regex::Regex {
+    regex::Regex::new(r"[^\s\S]").expect("a constant, valid expression")
+}
+
+/// Parses the admin-only `is_public` filter: absent means public plus the
+/// caller's shared flavors, `none` in any case means all, and otherwise a strict
+/// boolean string.
+fn parse_is_public(value: Option<&str>) -> Result<PublicFilter> {
+    let Some(value) = value else {
+        return Ok(PublicFilter::PublicOrShared);
+    };
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(PublicFilter::All);
+    }
+    match value.trim().to_lowercase().as_str() {
+        "1" | "t" | "true" | "on" | "y" | "yes" => Ok(PublicFilter::PublicOrShared),
+        "0" | "f" | "false" | "off" | "n" | "no" => Ok(PublicFilter::PrivateOnly),
+        _ => Err(ApiError::BadRequest(format!(
+            "Invalid is_public filter [{value}]"
+        ))),
+    }
+}
+
+/// Parses `minRam` or `minDisk` as Python's `int()` would.
+fn parse_min_filter(value: Option<&str>, name: &str) -> Result<Option<i128>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let text = parse_python_int(value)
+        .ok_or_else(|| ApiError::BadRequest(format!("Invalid {name} filter [{value}]")))?;
+    let saturated = if text.starts_with('-') {
+        i128::MIN
+    } else {
+        i128::MAX
+    };
+    Ok(Some(text.parse().unwrap_or(saturated)))
+}

@@ -1,0 +1,283 @@
+//! JSON views of flavors as Nova builds them, per microversion, and the JSON
+//! response helper every Nova handler uses.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::context::LinkBase;
+use crate::microversion::Microversion;
+use crate::pyjson;
+use crate::store::Flavor;
+
+/// Builds a 200 response with a JSON body written the way Python's `json.dumps`
+/// writes it.
+pub fn json<T: Serialize>(body: &T) -> Response {
+    json_with_status(StatusCode::OK, body)
+}
+
+/// Builds a response with the given status and a Python-style JSON body.
+pub fn json_with_status<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    raw_json(status, pyjson::to_python_json_string(body))
+}
+
+/// Builds a response from JSON text that is already serialized.
+pub fn raw_json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// One entry of a `links` list.
+#[derive(Debug, Serialize)]
+pub struct Link {
+    /// Relation: `self`, `bookmark` or `next`.
+    pub rel: &'static str,
+    /// Absolute URL.
+    pub href: String,
+}
+
+/// A value that Nova renders as a number, or as `""` when the number is zero.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum NumberOrEmpty {
+    Integer(u32),
+    Float(f64),
+    Empty(&'static str),
+}
+
+/// The full flavor view of `GET /flavors/{id}`, `/flavors/detail` and writes.
+#[derive(Debug, Serialize)]
+pub struct FlavorView<'a> {
+    id: &'a str,
+    name: &'a str,
+    ram: u32,
+    disk: u32,
+    swap: NumberOrEmpty,
+    #[serde(rename = "OS-FLV-EXT-DATA:ephemeral")]
+    ephemeral: u32,
+    #[serde(
+        rename = "OS-FLV-DISABLED:disabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    disabled: Option<bool>,
+    vcpus: u32,
+    #[serde(rename = "os-flavor-access:is_public")]
+    is_public: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rxtx_factor: Option<NumberOrEmpty>,
+    links: [Link; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra_specs: Option<&'a BTreeMap<String, String>>,
+}
+
+/// The brief flavor view of `GET /flavors`.
+#[derive(Debug, Serialize)]
+pub struct BriefFlavorView<'a> {
+    id: &'a str,
+    name: &'a str,
+    links: [Link; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<Option<&'a str>>,
+}
+
+/// Builds the full view of a flavor.
+///
+/// `with_extra_specs` is whether the caller passes the extra-spec index policy;
+/// extra specs appear from 2.61 only when it does.
+pub fn flavor_view<'a>(
+    flavor: &'a Flavor,
+    version: Microversion,
+    links: &LinkBase,
+    with_extra_specs: bool,
+) -> FlavorView<'a> {
+    let swap = if flavor.swap == 0 && !version.at_least(2, 75) {
+        NumberOrEmpty::Empty("")
+    } else {
+        NumberOrEmpty::Integer(flavor.swap)
+    };
+    let rxtx_factor = if flavor.rxtx_factor == 0.0 {
+        NumberOrEmpty::Empty("")
+    } else {
+        NumberOrEmpty::Float(flavor.rxtx_factor)
+    };
+    let removed_at_2_102 = version.at_least(2, 102);
+    FlavorView {
+        id: &flavor.flavor_id,
+        name: &flavor.name,
+        ram: flavor.memory_mb,
+        disk: flavor.root_gb,
+        swap,
+        ephemeral: flavor.ephemeral_gb,
+        disabled: (!removed_at_2_102).then_some(flavor.disabled),
+        vcpus: flavor.vcpus,
+        is_public: flavor.is_public,
+        rxtx_factor: (!removed_at_2_102).then_some(rxtx_factor),
+        links: links.flavor_links(&flavor.flavor_id),
+        description: version
+            .at_least(2, 55)
+            .then_some(flavor.description.as_deref()),
+        extra_specs: (with_extra_specs && version.at_least(2, 61)).then_some(&flavor.extra_specs),
+    }
+}
+
+/// Builds the brief view of a flavor.
+pub fn brief_flavor_view<'a>(
+    flavor: &'a Flavor,
+    version: Microversion,
+    links: &LinkBase,
+) -> BriefFlavorView<'a> {
+    BriefFlavorView {
+        id: &flavor.flavor_id,
+        name: &flavor.name,
+        links: links.flavor_links(&flavor.flavor_id),
+        description: version
+            .at_least(2, 55)
+            .then_some(flavor.description.as_deref()),
+    }
+}
+
+impl LinkBase {
+    /// Builds the `self` and `bookmark` links of a flavor.
+    pub fn flavor_links(&self, flavor_id: &str) -> [Link; 2] {
+        [
+            Link {
+                rel: "self",
+                href: self.versioned(&format!("flavors/{flavor_id}")),
+            },
+            Link {
+                rel: "bookmark",
+                href: url_join(&[&self.root, self.project(), "flavors", flavor_id]),
+            },
+        ]
+    }
+
+    /// Builds the URL of `collection` under `/v2.1`, with the project id when the
+    /// request carried it.
+    pub fn versioned(&self, collection: &str) -> String {
+        url_join(&[&self.root, "v2.1", self.project(), collection])
+    }
+
+    fn project(&self) -> &str {
+        self.project_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// Joins URL parts with `/` after trimming their slashes, skipping empty parts, as
+/// Nova's `url_join` does.
+fn url_join(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|part| !part.is_empty())
+        .map(|part| part.trim_matches('/'))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Builds the `next` link of a list page: the request's query parameters sorted by
+/// name (the last value of a repeated name wins), with `marker` set to the last
+/// item, encoded as Python's `urlencode` does.
+pub fn next_link(
+    links: &LinkBase,
+    collection: &str,
+    params: &[(String, String)],
+    marker: &str,
+) -> Link {
+    let mut sorted: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, value) in params {
+        sorted.insert(name, value);
+    }
+    let mut pairs: Vec<(&str, &str)> = sorted.into_iter().collect();
+    match pairs.iter_mut().find(|(name, _)| *name == "marker") {
+        Some(pair) => pair.1 = marker,
+        None => pairs.push(("marker", marker)),
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", quote_plus(name), quote_plus(value)))
+        .collect();
+    Link {
+        rel: "next",
+        href: format!("{}?{}", links.versioned(collection), query.join("&")),
+    }
+}
+
+/// Percent-encodes as Python's `urllib.parse.quote_plus`: letters, digits and
+/// `_.-~` stay, spaces become `+`, everything else is `%XX`.
+fn quote_plus(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                encoded.push(char::from(byte));
+            }
+            b' ' => encoded.push('+'),
+            other => encoded.push_str(&format!("%{other:02X}")),
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(project: Option<&str>) -> LinkBase {
+        LinkBase {
+            root: "http://HOST".to_owned(),
+            project_id: project.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn links_without_project() {
+        let [own, bookmark] = base(None).flavor_links("f1");
+        assert_eq!(own.href, "http://HOST/v2.1/flavors/f1");
+        assert_eq!(bookmark.href, "http://HOST/flavors/f1");
+    }
+
+    #[test]
+    fn links_with_project() {
+        let [own, bookmark] = base(Some("abc")).flavor_links("f1");
+        assert_eq!(own.href, "http://HOST/v2.1/abc/flavors/f1");
+        assert_eq!(bookmark.href, "http://HOST/abc/flavors/f1");
+    }
+
+    #[test]
+    fn next_link_sorts_and_appends_marker() {
+        let params = [
+            ("minRam".to_owned(), "1".to_owned()),
+            ("limit".to_owned(), "1".to_owned()),
+        ];
+        let link = next_link(&base(None), "flavors/detail", &params, "1.5");
+        assert_eq!(
+            link.href,
+            "http://HOST/v2.1/flavors/detail?limit=1&minRam=1&marker=1.5"
+        );
+    }
+
+    #[test]
+    fn next_link_replaces_marker_in_place() {
+        let params = [
+            ("marker".to_owned(), "a".to_owned()),
+            ("limit".to_owned(), "1".to_owned()),
+        ];
+        let link = next_link(&base(None), "flavors", &params, "b");
+        assert_eq!(link.href, "http://HOST/v2.1/flavors?limit=1&marker=b");
+    }
+
+    #[test]
+    fn quote_plus_encodes_reserved() {
+        assert_eq!(quote_plus("a b/c^"), "a+b%2Fc%5E");
+    }
+}
