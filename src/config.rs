@@ -42,8 +42,27 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_request_body_size: usize,
+    /// Tokens accepted in every authentication mode, each with a fixed identity.
+    #[serde(default)]
+    pub static_tokens: Vec<StaticToken>,
     /// Flavors the store starts with.
     pub flavors: Vec<FlavorSeed>,
+}
+
+/// A token declared in the configuration, for curl and for tests that need an
+/// exact set of roles.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticToken {
+    /// The token value clients send in `X-Auth-Token`.
+    pub token: String,
+    /// User id and name of the caller.
+    pub user: String,
+    /// Project id of the caller.
+    pub project: String,
+    /// Role names; implied roles are added (admin implies member implies reader).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// Authentication strategy for Nova requests.
@@ -104,6 +123,14 @@ pub struct FlavorSeed {
     pub projects: Vec<String>,
 }
 
+fn dedup_keeping_order(items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|item| seen.insert(item.clone()))
+        .collect()
+}
+
 fn default_rxtx_factor() -> f64 {
     1.0
 }
@@ -127,7 +154,7 @@ impl From<FlavorSeed> for NewFlavor {
             disabled: seed.disabled,
             description: seed.description,
             extra_specs: seed.extra_specs,
-            projects: seed.projects.into_iter().collect(),
+            projects: dedup_keeping_order(seed.projects),
         }
     }
 }
@@ -196,9 +223,9 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
-        {
+        let url = &self.public_url;
+        let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+        if !url.is_empty() && !scheme_ok {
             bail!(
                 "public_url {:?} must start with http:// or https://",
                 self.public_url

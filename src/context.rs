@@ -76,6 +76,8 @@ pub struct RequestContext {
     pub store: Store,
     /// Application state, for configuration and shared services.
     pub state: AppState,
+    /// Whether the request came through the legacy `/v2` API.
+    pub legacy_v2: bool,
 }
 
 impl RequestContext {
@@ -98,6 +100,20 @@ impl RequestContext {
     /// As [`Self::identity`].
     pub fn viewer(&self) -> Result<Viewer<'_>> {
         self.identity().map(Viewer::from)
+    }
+
+    /// Returns the microversion as a `(major, minor)` pair.
+    pub fn version_pair(&self) -> (u32, u32) {
+        self.microversion.parts()
+    }
+
+    /// Returns how strictly body schemas treat unknown properties on this route.
+    pub fn strictness(&self) -> crate::schema::Strictness {
+        if self.legacy_v2 {
+            crate::schema::Strictness::Legacy
+        } else {
+            crate::schema::Strictness::Strict
+        }
     }
 
     /// Returns the `{flavor_id}` path parameter.

@@ -11,7 +11,7 @@
 //! - [`auth`] and [`identity`]: tokens and the callers they stand for.
 //! - [`policy`]: Nova's default policy rules.
 //! - [`microversion`]: microversion headers.
-//! - [`schema`]: Nova's JSON-schema checks and their messages.
+//! - [`schema`] and [`flavor_schema`]: Nova's JSON-schema checks and their messages.
 //! - [`validators`]: the extra-spec validators of microversion 2.86.
 //! - [`store`]: the in-memory flavor store.
 //! - [`views`]: flavor JSON per microversion.
@@ -22,6 +22,7 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod flavor_schema;
 pub mod identity;
 pub mod microversion;
 pub mod middleware;

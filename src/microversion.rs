@@ -31,6 +31,11 @@ impl Microversion {
         Self { major, minor }
     }
 
+    /// Returns the `(major, minor)` pair.
+    pub fn parts(self) -> (u32, u32) {
+        (self.major, self.minor)
+    }
+
     /// Tells whether this version is `major.minor` or later.
     pub fn at_least(self, major: u32, minor: u32) -> bool {
         self >= Self::new(major, minor)

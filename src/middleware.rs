@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use crate::context::{self, PathParams, RequestContext, RequestId};
 use crate::error::{self, ApiError};
 use crate::identity::Identity;
-use crate::microversion::{self, Negotiated};
+use crate::microversion::{self, Microversion, Negotiated};
 use crate::state::AppState;
 
 /// Header with the request id, sent by every OpenStack service.
@@ -71,15 +71,25 @@ pub async fn log_requests(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Tells whether a path belongs to Nova's `/v2.1` pipeline.
-fn is_compute_path(path: &str) -> bool {
-    path == "/v2.1" || path.starts_with("/v2.1/")
+/// Tells whether a path belongs to Nova's `/v2.1` or legacy `/v2` pipeline.
+pub fn is_compute_path(path: &str) -> bool {
+    ["/v2.1", "/v2"].iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// Tells whether a compute path is served without a token; only the version
-/// document at the API root is.
+/// documents at the API roots are.
 fn is_public_compute_path(path: &str) -> bool {
-    path == "/v2.1" || path == "/v2.1/"
+    matches!(path, "/v2.1" | "/v2.1/" | "/v2" | "/v2/")
+}
+
+/// Tells whether a route belongs to the legacy v2.0 API, which Nova serves with
+/// the v2.1 code in a compatibility mode: microversion headers are ignored and
+/// not sent, and unknown body properties are dropped rather than rejected.
+fn is_legacy_route(route: &str) -> bool {
+    route.starts_with("/v2/")
 }
 
 /// Applies the middleware that Nova runs before routing on `/v2.1`: request id
@@ -156,7 +166,13 @@ pub async fn compute_context(
     };
 
     let headers = request.headers();
-    let version = match microversion::negotiate(headers, state.config.max_microversion) {
+    let legacy_v2 = is_legacy_route(&route);
+    let negotiated = if legacy_v2 {
+        Negotiated::Version(Microversion::MIN)
+    } else {
+        microversion::negotiate(headers, state.config.max_microversion)
+    };
+    let version = match negotiated {
         Negotiated::Version(version) => version,
         Negotiated::Malformed(error) => return with_info(error.into_response(), info),
         Negotiated::Unsupported { requested, error } => {
@@ -191,12 +207,15 @@ pub async fn compute_context(
                 root,
                 store: state.store.clone(),
                 state: state.clone(),
+                legacy_v2,
             };
             request.extensions_mut().insert(context);
             next.run(request).await
         }
     };
-    microversion::insert_version_headers(response.headers_mut(), &version_text);
+    if !legacy_v2 {
+        microversion::insert_version_headers(response.headers_mut(), &version_text);
+    }
     with_info(response, info)
 }
 

@@ -2,6 +2,8 @@
 //! documents, and the middleware stack around them.
 
 pub mod extra_specs;
+pub mod flavor_access;
+pub mod flavor_manage;
 pub mod flavors;
 pub mod versions;
 
@@ -23,6 +25,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v2.1/versions/{version_id}", get(versions::show_version))
         .merge(nova_routes("/v2.1"))
         .merge(nova_routes("/v2.1/{project_id}"))
+        .merge(nova_routes("/v2"))
+        .merge(nova_routes("/v2/{project_id}"))
         .route_layer(from_fn_with_state(
             state.clone(),
             middleware::compute_context,
@@ -44,12 +48,28 @@ pub fn router(state: AppState) -> Router {
 fn nova_routes(prefix: &str) -> Router<AppState> {
     let flavor = format!("{prefix}/flavors/{{flavor_id}}");
     Router::new()
-        .route(&format!("{prefix}/flavors"), get(flavors::list_flavors))
+        .route(
+            &format!("{prefix}/flavors"),
+            get(flavors::list_flavors).post(flavor_manage::create_flavor),
+        )
         .route(
             &format!("{prefix}/flavors/detail"),
             get(flavors::list_flavors_detail),
         )
-        .route(&flavor, get(flavors::show_flavor))
+        .route(
+            &flavor,
+            get(flavors::show_flavor)
+                .put(flavor_manage::update_flavor)
+                .delete(flavor_manage::delete_flavor),
+        )
+        .route(
+            &format!("{flavor}/os-flavor-access"),
+            get(flavor_access::list_flavor_access),
+        )
+        .route(
+            &format!("{flavor}/action"),
+            axum::routing::post(flavor_access::flavor_action),
+        )
         .route(
             &format!("{flavor}/os-extra_specs"),
             get(extra_specs::list_extra_specs).post(extra_specs::create_extra_specs),
@@ -65,8 +85,7 @@ fn nova_routes(prefix: &str) -> Router<AppState> {
 /// Answers requests no route matched: Nova's plain 404 inside `/v2.1` (after
 /// authentication, which the gate already did), the 300 version choices elsewhere.
 async fn fallback(state: State<AppState>, request: Request) -> Response {
-    let path = request.uri().path();
-    if path == "/v2.1" || path.starts_with("/v2.1/") {
+    if middleware::is_compute_path(request.uri().path()) {
         middleware::compute_fallback(request).await
     } else {
         versions::multiple_choices(state, request).await

@@ -25,11 +25,21 @@ pub fn is_valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(allowed)
 }
 
+/// How strictly unknown properties are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// The v2.1 API: unknown properties are errors.
+    Strict,
+    /// The legacy v2.0 API: unknown top-level properties are dropped, and keys
+    /// failing the key pattern are only an error when some other key passes it.
+    Legacy,
+}
+
 /// Checks the body of `POST .../os-extra_specs` and returns the `extra_specs` object.
 ///
 /// # Errors
 /// Nova's 400 for a body that is not `{"extra_specs": {key: string-or-number}}`.
-pub fn create_extra_specs(body: Option<&Value>) -> Result<&Map, ApiError> {
+pub fn create_extra_specs(body: Option<&Value>, strictness: Strictness) -> Result<&Map, ApiError> {
     let top = require_object(body)?;
     // The schema lists `properties` before `required` and `additionalProperties`,
     // so problems inside `extra_specs` are reported first.
@@ -46,7 +56,7 @@ pub fn create_extra_specs(body: Option<&Value>) -> Result<&Map, ApiError> {
     };
     if let Some(specs) = specs {
         check_values(specs)?;
-        if let Some(message) = key_pattern_error(specs) {
+        if let Some(message) = key_pattern_error(specs, strictness) {
             let value = Value::Object(specs.clone());
             return Err(field_error("extra_specs", &value, &message));
         }
@@ -61,7 +71,7 @@ pub fn create_extra_specs(body: Option<&Value>) -> Result<&Map, ApiError> {
         .map(String::as_str)
         .filter(|key| *key != "extra_specs")
         .collect();
-    if !extras.is_empty() {
+    if !extras.is_empty() && strictness == Strictness::Strict {
         return Err(ApiError::BadRequest(additional_properties_message(&extras)));
     }
     Ok(specs)
@@ -71,10 +81,13 @@ pub fn create_extra_specs(body: Option<&Value>) -> Result<&Map, ApiError> {
 ///
 /// # Errors
 /// Nova's 400 for a body that is not an object with exactly one valid pair.
-pub fn update_extra_spec(body: Option<&Value>) -> Result<(&str, &Value), ApiError> {
+pub fn update_extra_spec(
+    body: Option<&Value>,
+    strictness: Strictness,
+) -> Result<(&str, &Value), ApiError> {
     let top = require_object(body)?;
     check_values(top)?;
-    if let Some(message) = key_pattern_error(top) {
+    if let Some(message) = key_pattern_error(top, strictness) {
         return Err(ApiError::BadRequest(message));
     }
     let mut pairs = top.iter();
@@ -147,7 +160,11 @@ fn check_values(specs: &Map) -> Result<(), ApiError> {
 }
 
 /// Returns jsonschema's message for keys that fail the key pattern, if any.
-fn key_pattern_error(specs: &Map) -> Option<String> {
+///
+/// In legacy mode this follows Nova's relaxed check, which ignores the bad keys
+/// when no key passes (a guard meant for `oneOf` schemas) and words the error as
+/// an additional-properties error.
+fn key_pattern_error(specs: &Map, strictness: Strictness) -> Option<String> {
     let mut bad: Vec<&str> = specs
         .keys()
         .map(String::as_str)
@@ -155,6 +172,9 @@ fn key_pattern_error(specs: &Map) -> Option<String> {
         .collect();
     if bad.is_empty() {
         return None;
+    }
+    if strictness == Strictness::Legacy {
+        return (bad.len() < specs.len()).then(|| additional_properties_message(&bad));
     }
     bad.sort_unstable();
     let verb = if bad.len() == 1 { "does" } else { "do" };
@@ -191,12 +211,16 @@ mod tests {
 
     fn create_error(text: &str) -> String {
         let body = parse(text);
-        create_extra_specs(Some(&body)).unwrap_err().to_string()
+        create_extra_specs(Some(&body), Strictness::Strict)
+            .unwrap_err()
+            .to_string()
     }
 
     fn update_error(text: &str) -> String {
         let body = parse(text);
-        update_extra_spec(Some(&body)).unwrap_err().to_string()
+        update_extra_spec(Some(&body), Strictness::Strict)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -232,13 +256,20 @@ mod tests {
     #[test]
     fn create_accepts_strings_and_numbers() {
         let body = parse(r#"{"extra_specs": {"a": "1", "b": 2, "c": 1.5}}"#);
-        assert_eq!(create_extra_specs(Some(&body)).unwrap().len(), 3);
+        assert_eq!(
+            create_extra_specs(Some(&body), Strictness::Strict)
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]
     fn create_without_body() {
         assert_eq!(
-            create_extra_specs(None).unwrap_err().to_string(),
+            create_extra_specs(None, Strictness::Strict)
+                .unwrap_err()
+                .to_string(),
             "None is not of type 'object'"
         );
     }
@@ -316,7 +347,7 @@ mod tests {
     fn create_counts_code_points() {
         let value = "é".repeat(255);
         let body = parse(&format!(r#"{{"extra_specs": {{"k": "{value}"}}}}"#));
-        assert!(create_extra_specs(Some(&body)).is_ok());
+        assert!(create_extra_specs(Some(&body), Strictness::Strict).is_ok());
     }
 
     #[test]
@@ -364,7 +395,7 @@ mod tests {
     #[test]
     fn update_returns_pair() {
         let body = parse(r#"{"hw:numa_nodes": "2"}"#);
-        let (key, value) = update_extra_spec(Some(&body)).unwrap();
+        let (key, value) = update_extra_spec(Some(&body), Strictness::Strict).unwrap();
         assert_eq!(key, "hw:numa_nodes");
         assert_eq!(value, &Value::String("2".into()));
     }
@@ -402,6 +433,30 @@ mod tests {
     #[test]
     fn update_null_body() {
         assert_eq!(update_error("null"), "None is not of type 'object'");
+    }
+
+    #[test]
+    fn legacy_create_drops_extra_property() {
+        let body = parse(r#"{"extra_specs": {"k": "v"}, "x": 1}"#);
+        let specs = create_extra_specs(Some(&body), Strictness::Legacy).unwrap();
+        assert_eq!(specs.len(), 1);
+    }
+
+    #[test]
+    fn legacy_bad_key_next_to_good_key() {
+        let body = parse(r#"{"a/b": "x", "c": "d"}"#);
+        let error = update_extra_spec(Some(&body), Strictness::Legacy).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Additional properties are not allowed ('a/b' was unexpected)"
+        );
+    }
+
+    #[test]
+    fn legacy_only_bad_keys_pass_pattern_check() {
+        let body = parse(r#"{"a/b": "x"}"#);
+        let (key, _) = update_extra_spec(Some(&body), Strictness::Legacy).unwrap();
+        assert_eq!(key, "a/b");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! use `Arc::make_mut`, which changes a flavor in place unless a reader still holds
 //! it, in which case the reader keeps the old version.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::ApiError;
@@ -43,12 +43,20 @@ pub struct Flavor {
     pub description: Option<String>,
     /// Extra specs, sorted by key as Nova returns them.
     pub extra_specs: BTreeMap<String, String>,
-    /// Projects granted access to a private flavor.
-    pub projects: BTreeSet<String>,
+    /// Projects granted access to a private flavor, in the order access was
+    /// granted, which is the order Nova lists them in.
+    pub projects: Vec<String>,
     /// Creation order, standing in for `created_at` when sorting.
     pub created_seq: u64,
     /// Order of the last update, standing in for `updated_at` when sorting.
     pub updated_seq: Option<u64>,
+}
+
+impl Flavor {
+    /// Tells whether a project was granted access to the flavor.
+    pub fn has_access(&self, project_id: &str) -> bool {
+        self.projects.iter().any(|project| project == project_id)
+    }
 }
 
 /// The caller's view of the store, which decides which private flavors it sees.
@@ -73,7 +81,7 @@ impl Viewer<'_> {
     /// Tells whether the caller may see the flavor: admins see all flavors, others
     /// see public ones and private ones shared with their project.
     pub fn can_see(&self, flavor: &Flavor) -> bool {
-        self.is_admin || flavor.is_public || flavor.projects.contains(self.project_id)
+        self.is_admin || flavor.is_public || flavor.has_access(self.project_id)
     }
 }
 
@@ -266,7 +274,7 @@ pub struct NewFlavor {
     /// Initial extra specs.
     pub extra_specs: BTreeMap<String, String>,
     /// Projects with access to a private flavor.
-    pub projects: BTreeSet<String>,
+    pub projects: Vec<String>,
 }
 
 impl Store {
@@ -455,7 +463,7 @@ impl Store {
         if flavor.is_public {
             return Err(StoreError::PublicFlavorAccess);
         }
-        Ok(flavor.projects.iter().cloned().collect())
+        Ok(flavor.projects.clone())
     }
 
     /// Grants a project access to a flavor and returns the new access list.
@@ -469,7 +477,8 @@ impl Store {
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
         self.update(flavor_id, viewer, Touch::No, |flavor| {
-            if flavor.projects.insert(project_id.to_owned()) {
+            if !flavor.has_access(project_id) {
+                flavor.projects.push(project_id.to_owned());
                 Ok(())
             } else {
                 Err(StoreError::AccessExists {
@@ -492,7 +501,9 @@ impl Store {
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
         self.update(flavor_id, viewer, Touch::No, |flavor| {
-            if flavor.projects.remove(project_id) {
+            let before = flavor.projects.len();
+            flavor.projects.retain(|project| project != project_id);
+            if flavor.projects.len() < before {
                 Ok(())
             } else {
                 Err(StoreError::AccessNotFound {
@@ -506,7 +517,7 @@ impl Store {
 
     fn projects_of(&self, flavor_id: &str, viewer: Viewer<'_>) -> Result<Vec<String>, StoreError> {
         let flavor = self.flavor(flavor_id, viewer)?;
-        Ok(flavor.projects.iter().cloned().collect())
+        Ok(flavor.projects.clone())
     }
 
     /// Applies `change` to one visible flavor under the write lock. The change must
@@ -637,7 +648,7 @@ impl ListQuery {
     fn matches(&self, flavor: &Flavor, viewer: Viewer<'_>) -> bool {
         let public_ok = match self.public {
             PublicFilter::PublicOrShared => {
-                flavor.is_public || flavor.projects.contains(viewer.project_id)
+                flavor.is_public || flavor.has_access(viewer.project_id)
             }
             PublicFilter::PrivateOnly => !flavor.is_public,
             PublicFilter::All => true,

@@ -53,7 +53,7 @@ pub async fn show_extra_spec(Ctx(ctx): Ctx) -> Result<Response> {
 /// and echoes the request body unchanged.
 pub async fn create_extra_specs(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
     ctx.check_url_project()?;
-    let specs = schema::create_extra_specs(body.value())?;
+    let specs = schema::create_extra_specs(body.value(), ctx.strictness())?;
     Rule::ExtraSpecsCreate.authorize(ctx.identity()?)?;
     let pairs = specs
         .iter()
@@ -62,6 +62,16 @@ pub async fn create_extra_specs(Ctx(ctx): Ctx, body: JsonBody) -> Result<Respons
 
     ctx.store
         .merge_extra_specs(ctx.flavor_id(), ctx.viewer()?, pairs)?;
+    if ctx.legacy_v2 {
+        // The legacy API drops unknown top-level properties from the body it
+        // echoes.
+        let mut kept = pyjson::Map::new();
+        kept.insert("extra_specs".to_owned(), Value::Object(specs.clone()));
+        return Ok(views::raw_json(
+            StatusCode::OK,
+            pyjson::to_json(&Value::Object(kept)),
+        ));
+    }
     Ok(echo(&body))
 }
 
@@ -69,7 +79,7 @@ pub async fn create_extra_specs(Ctx(ctx): Ctx, body: JsonBody) -> Result<Respons
 /// echoes the request body unchanged.
 pub async fn update_extra_spec(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
     ctx.check_url_project()?;
-    let (body_key, value) = schema::update_extra_spec(body.value())?;
+    let (body_key, value) = schema::update_extra_spec(body.value(), ctx.strictness())?;
     Rule::ExtraSpecsUpdate.authorize(ctx.identity()?)?;
     // Nova validates the body's pair before comparing keys, so a bad value under
     // another key reports the value, not the mismatch.

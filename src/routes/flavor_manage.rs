@@ -1,0 +1,86 @@
+//! Flavor writes: `POST /flavors`, `PUT /flavors/{id}` (2.55+) and
+//! `DELETE /flavors/{id}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::context::{Ctx, JsonBody, RequestContext};
+use crate::error::{ApiError, Result};
+use crate::flavor_schema;
+use crate::policy::Rule;
+use crate::routes::flavors::FlavorBody;
+use crate::store::{Flavor, NewFlavor};
+use crate::views;
+
+/// Serves `POST /flavors`: creates a flavor and returns it with status 200.
+pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
+    ctx.check_url_project()?;
+    let request = flavor_schema::parse_create(body.value(), ctx.version_pair())
+        .map_err(ApiError::BadRequest)?;
+    Rule::FlavorCreate.authorize(ctx.identity()?)?;
+
+    // Nova generates a UUID4 when the request gives no id (or null, or 0).
+    let flavor_id = request
+        .id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let flavor = ctx.store.create(NewFlavor {
+        flavor_id,
+        name: request.name,
+        memory_mb: request.ram,
+        vcpus: request.vcpus,
+        root_gb: request.disk,
+        ephemeral_gb: request.ephemeral,
+        swap: request.swap,
+        rxtx_factor: request.rxtx_factor,
+        is_public: request.is_public,
+        disabled: false,
+        description: request.description,
+        extra_specs: Default::default(),
+        projects: Default::default(),
+    })?;
+    flavor_response(&ctx, &flavor)
+}
+
+/// Serves `PUT /flavors/{flavor_id}`: changes the description. The route exists
+/// from microversion 2.55; before that Nova answers 404.
+pub async fn update_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
+    if !ctx.microversion.at_least(2, 55) {
+        return Err(ApiError::NotFound(
+            "The resource could not be found.".to_owned(),
+        ));
+    }
+    ctx.check_url_project()?;
+    let description = flavor_schema::parse_update(body.value(), ctx.version_pair())
+        .map_err(ApiError::BadRequest)?;
+    Rule::FlavorUpdate.authorize(ctx.identity()?)?;
+
+    let flavor = ctx
+        .store
+        .set_description(ctx.flavor_id(), ctx.viewer()?, description)?;
+    flavor_response(&ctx, &flavor)
+}
+
+/// Serves `DELETE /flavors/{flavor_id}`: 202 with no body. The flavor's extra
+/// specs and access list go with it, and its id may be reused.
+pub async fn delete_flavor(Ctx(ctx): Ctx) -> Result<Response> {
+    ctx.check_url_project()?;
+    Rule::FlavorDelete.authorize(ctx.identity()?)?;
+
+    ctx.store.delete(ctx.flavor_id())?;
+    Ok((
+        StatusCode::ACCEPTED,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+    )
+        .into_response())
+}
+
+/// Builds the `{"flavor": {...}}` answer of create and update; extra specs are
+/// included from 2.61 when the caller may list them.
+fn flavor_response(ctx: &RequestContext, flavor: &Flavor) -> Result<Response> {
+    let with_specs = Rule::ExtraSpecsIndex.allows(ctx.identity()?);
+    let view = views::flavor_view(flavor, ctx.microversion, &ctx.link_base(), with_specs);
+    Ok(views::json(&FlavorBody { flavor: view }))
+}
