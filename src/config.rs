@@ -13,6 +13,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::keystone::KeystoneConfig;
 use crate::microversion::Microversion;
 use crate::store::NewFlavor;
 
@@ -45,6 +46,8 @@ pub struct Config {
     /// Tokens accepted in every authentication mode, each with a fixed identity.
     #[serde(default)]
     pub static_tokens: Vec<StaticToken>,
+    /// Keystone's token settings and accounts.
+    pub keystone: KeystoneConfig,
     /// Flavors the store starts with.
     pub flavors: Vec<FlavorSeed>,
 }
@@ -231,7 +234,7 @@ impl Config {
                 self.public_url
             );
         }
-        Ok(())
+        self.keystone.validate()
     }
 
     /// Returns the seed flavors in the form the store takes.

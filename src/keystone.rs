@@ -1,0 +1,91 @@
+//! A minimal Keystone v3 on the same port as Nova, so that real clients can
+//! log in with a password: version discovery, and issuing, validating and
+//! revoking tokens at `/v3/auth/tokens`.
+//!
+//! - [`config`]: the `[keystone]` configuration table.
+//! - [`directory`]: domains, projects, users and role assignments.
+//! - [`request`]: parsing and checking token requests.
+//! - [`authenticate`]: the password and token methods and scoping.
+//! - [`token`]: token values and the bounded token store.
+//! - [`views`]: discovery documents, token bodies and the catalog.
+//! - [`error`]: Keystone's error bodies.
+
+pub mod authenticate;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod request;
+pub mod token;
+pub mod views;
+
+use anyhow::{Context, bail};
+use chrono::TimeDelta;
+
+pub use config::KeystoneConfig;
+pub use request::SUPPORTED_METHODS;
+
+use directory::Directory;
+use token::{TokenGenerator, TokenStore};
+
+/// The Keystone service: the identity data and the live tokens.
+#[derive(Debug)]
+pub struct Keystone {
+    /// Domains, projects, users and role assignments.
+    pub directory: Directory,
+    /// Live tokens, shared with the authenticator of Nova requests.
+    pub tokens: TokenStore,
+    /// Region of every catalog endpoint.
+    pub region: String,
+    /// Whether the v3 API is also served at `/v3`.
+    pub serve_bare_v3: bool,
+}
+
+impl Keystone {
+    /// Builds the service from its configuration, with random token values.
+    ///
+    /// # Errors
+    /// As [`KeystoneConfig::validate`].
+    pub fn new(config: &KeystoneConfig) -> anyhow::Result<Self> {
+        config.validate()?;
+        let lifetime = token_lifetime(config)?;
+        Ok(Self {
+            directory: Directory::new(config)?,
+            tokens: TokenStore::new(lifetime, config.max_tokens, TokenGenerator::random()),
+            region: config.region.clone(),
+            serve_bare_v3: config.serve_bare_v3,
+        })
+    }
+}
+
+fn token_lifetime(config: &KeystoneConfig) -> anyhow::Result<TimeDelta> {
+    i64::try_from(config.token_lifetime)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .with_context(|| {
+            format!(
+                "keystone.token_lifetime {} is too large",
+                config.token_lifetime
+            )
+        })
+}
+
+impl KeystoneConfig {
+    /// Checks the settings and the identity data.
+    ///
+    /// # Errors
+    /// Names the invalid key: a token lifetime or token maximum of zero, an
+    /// empty region, or invalid identity data (see [`Directory::new`]).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.token_lifetime == 0 {
+            bail!("keystone.token_lifetime must be at least 1 second");
+        }
+        token_lifetime(self)?;
+        if self.max_tokens == 0 {
+            bail!("keystone.max_tokens must be at least 1");
+        }
+        if self.region.is_empty() {
+            bail!("keystone.region must not be empty");
+        }
+        Directory::new(self).map(drop)
+    }
+}
