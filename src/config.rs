@@ -72,6 +72,8 @@ pub struct StaticToken {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
+    /// A token issued by the built-in Keystone (or a static token) is required.
+    Keystone,
     /// Nova's `noauth2` convention: the token is `user[:project]`.
     Noauth,
 }

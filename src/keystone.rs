@@ -8,6 +8,7 @@
 //! - [`authenticate`]: the password and token methods and scoping.
 //! - [`token`]: token values and the bounded token store.
 //! - [`views`]: discovery documents, token bodies and the catalog.
+//! - [`routes`]: the HTTP routes.
 //! - [`error`]: Keystone's error bodies.
 
 pub mod authenticate;
@@ -15,6 +16,7 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod request;
+pub mod routes;
 pub mod token;
 pub mod views;
 

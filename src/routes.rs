@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v2", get(versions::show_legacy_version))
         .route("/v2/", get(versions::show_legacy_version))
         .merge(compute)
+        .merge(crate::keystone::routes::router(&state))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .layer(from_fn_with_state(state.clone(), middleware::compute_gate))

@@ -53,13 +53,18 @@ fn unauthenticated(record: &Record) -> bool {
 /// Identity key of a record: its project and roles headers.
 fn identity_key(record: &Record) -> Option<(String, Option<String>)> {
     let project = record.request_headers.get("X-Project-Id")?;
-    Some((project.clone(), record.request_headers.get("X-Roles").cloned()))
+    Some((
+        project.clone(),
+        record.request_headers.get("X-Roles").cloned(),
+    ))
 }
 
 /// Builds a static token for every identity in the recording.
 fn token_config(records: &[Record]) -> (String, BTreeMap<(String, Option<String>), String>) {
     let mut tokens = BTreeMap::new();
-    let mut config = String::from("flavors = []\n");
+    // Real Nova returns its version choices for `/v3`, so the replay turns off
+    // the Keystone routes at `/v3`.
+    let mut config = String::from("flavors = []\n[keystone]\nserve_bare_v3 = false\n");
     for key in records.iter().filter_map(identity_key) {
         if tokens.contains_key(&key) {
             continue;

@@ -20,9 +20,10 @@ impl Keystone {
     /// - 400 for a project or user given by name without its domain, or a
     ///   trust scope without an id;
     /// - 401 for an unknown user, domain or project, a wrong or missing
-    ///   password, methods that name different users, a user without a role on
-    ///   the project, and any domain, system or trust scope (no user has such
-    ///   role assignments here);
+    ///   password, methods that name different users, or a user without a role
+    ///   on the project;
+    /// - 401 for any domain, system or trust scope, because no user has a role
+    ///   on a domain or the system here and there are no trusts;
     /// - 404 for a `token` method whose token is unknown or expired.
     pub fn authenticate(&self, request: &AuthRequest) -> Result<IssuedToken, KeystoneError> {
         let project = self.resolve_scope(&request.scope)?;

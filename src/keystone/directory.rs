@@ -80,10 +80,10 @@ impl Directory {
     /// Builds the directory from the `[keystone]` table.
     ///
     /// # Errors
-    /// Names the first invalid entry: an empty or repeated id, a name repeated
-    /// within a domain, a project id Nova could not route, a reference to a
-    /// missing domain, or a role assignment whose user or project is unknown
-    /// or ambiguous.
+    /// Names the first invalid entry. Entries are invalid when an id is empty
+    /// or repeated, a name repeats within a domain, a project id is one Nova
+    /// cannot route, a domain reference is missing, or a role assignment names
+    /// an unknown or ambiguous user or project.
     pub fn new(config: &KeystoneConfig) -> anyhow::Result<Self> {
         let mut directory = Self::default();
         for domain in &config.domains {

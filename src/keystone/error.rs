@@ -23,7 +23,7 @@ pub enum KeystoneError {
     /// gets [`UNAUTHORIZED_MESSAGE`].
     #[error("{UNAUTHORIZED_MESSAGE}")]
     Unauthorized {
-        /// Why authentication failed, for the log.
+        /// Cause of the failure, for the log.
         reason: String,
     },
     /// 401 for an authentication method this server does not implement.
@@ -81,8 +81,9 @@ impl KeystoneError {
 }
 
 impl IntoResponse for KeystoneError {
-    /// Renders the error body. The `WWW-Authenticate` header of a 401 is added
-    /// by the Keystone middleware, which knows the URL the request came through.
+    /// Renders the error body. The Keystone middleware adds the
+    /// `WWW-Authenticate` header of a 401, because the URL it names depends on
+    /// the path the request came through.
     fn into_response(self) -> Response {
         let status = self.status();
         let title = status.canonical_reason().unwrap_or_default();

@@ -175,12 +175,15 @@ fn schema_error(path: &str, message: &str) -> KeystoneError {
 /// the message, so that a mistyped password cannot end up in a client's log.
 fn type_error(path: &str, value: &Value, expected: &str) -> KeystoneError {
     let secret = path.ends_with("/password") || path == "identity/token/id";
-    let shown = if secret {
+    let displayed_value = if secret {
         "The value".to_owned()
     } else {
         pyjson::py_repr(value)
     };
-    schema_error(path, &format!("{shown} is not of type {expected}"))
+    schema_error(
+        path,
+        &format!("{displayed_value} is not of type {expected}"),
+    )
 }
 
 fn expect_object<'a>(value: &'a Value, path: &str) -> Result<&'a Map, KeystoneError> {

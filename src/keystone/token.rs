@@ -1,5 +1,5 @@
-//! Issued tokens: what a token stands for, how token values and audit ids are
-//! generated, and the bounded in-memory store that holds the live tokens.
+//! Issued tokens: the data behind a token, the generation of token values and
+//! audit ids, and the bounded in-memory store of live tokens.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -33,7 +33,7 @@ pub struct TokenProject {
     pub domain: Domain,
 }
 
-/// Everything a token stands for, as its validation returns it.
+/// The data behind a token, as its validation returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenData {
     /// Owner of the token.
@@ -54,7 +54,7 @@ pub struct TokenData {
 }
 
 impl TokenData {
-    /// Returns the caller a Nova request with this token stands for. An
+    /// Returns the caller that a Nova request with this token represents. An
     /// unscoped token has no project and no roles, so Nova's policy rejects it
     /// everywhere except on the flavor reads that have no policy.
     pub fn identity(&self) -> Identity {
@@ -78,8 +78,8 @@ impl TokenData {
     }
 }
 
-/// What to issue a token for; the store adds the value, the audit id and the
-/// times.
+/// The content of a token to issue. The store adds the value, the audit id and
+/// the times.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     /// Owner of the token.
@@ -98,12 +98,12 @@ pub struct TokenRequest {
 }
 
 /// A token just issued: its value, which the client sends in `X-Auth-Token`,
-/// and what it stands for.
+/// and its data.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
     /// The token value, returned once in `X-Subject-Token`.
     pub value: Secret,
-    /// What the token stands for.
+    /// The data behind the token.
     pub data: Arc<TokenData>,
 }
 
@@ -173,9 +173,9 @@ impl std::fmt::Debug for TokenGenerator {
 ///
 /// A cheap-to-clone handle. Expired tokens are purged whenever a token is
 /// issued, and a lookup that finds an expired token removes it. When the store
-/// holds `max_tokens` live tokens, issuing another evicts the token that
-/// expires first, which is the oldest one because every fresh token gets the
-/// same lifetime. A poisoned lock is recovered: every change inserts or
+/// contains `max_tokens` live tokens, issuing another evicts the token that
+/// expires first. That is the oldest token, except that a rescoped token keeps
+/// the expiry of the token it came from. A poisoned lock is recovered: every change inserts or
 /// removes whole entries, so a panic elsewhere cannot leave one half-written.
 #[derive(Clone)]
 pub struct TokenStore {
@@ -288,7 +288,7 @@ impl TokenStore {
         }
     }
 
-    /// Returns what a live token stands for, or `None` when the token is
+    /// Returns the data of a live token, or `None` when the token is
     /// unknown, revoked, evicted or expired.
     pub fn validate(&self, value: &str) -> Option<Arc<TokenData>> {
         self.validate_at(value, Utc::now())
@@ -315,7 +315,7 @@ impl TokenStore {
         self.lock().by_value.len()
     }
 
-    /// Tells whether the store holds no token.
+    /// Tells whether the store is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

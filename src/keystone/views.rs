@@ -43,7 +43,7 @@ pub fn version_document(v3_url: &str) -> Value {
     json!({"version": version_entry(v3_url)})
 }
 
-/// Where the services in the catalog are reachable.
+/// Endpoint URLs and region of the services in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogUrls {
     /// Compute endpoint, such as `http://127.0.0.1:8774/v2.1`.
