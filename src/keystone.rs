@@ -91,3 +91,100 @@ impl KeystoneConfig {
         Directory::new(self).map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::{AuthMode, Config};
+
+    fn load(file: &str, env: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let env = env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
+        Config::from_layers(
+            Some((Path::new("test.toml"), file)),
+            env,
+            &toml::Table::new(),
+        )
+    }
+
+    #[test]
+    fn default_auth_is_keystone() {
+        assert_eq!(Config::default().auth, AuthMode::Keystone);
+    }
+
+    #[test]
+    fn default_accounts_are_valid() {
+        let config = Config::default().keystone;
+        assert_eq!(config.users.len(), 3);
+        assert_eq!(config.region, "RegionOne");
+        assert!(super::Keystone::new(&config).is_ok());
+    }
+
+    #[test]
+    fn env_sets_token_lifetime() {
+        let config = load("", &[("MOCK_NOVA_KEYSTONE__TOKEN_LIFETIME", "60")]).unwrap();
+        assert_eq!(config.keystone.token_lifetime, 60);
+        assert_eq!(config.keystone.users.len(), 3);
+    }
+
+    #[test]
+    fn env_sets_static_tokens() {
+        // The example given in config.example.toml.
+        let tokens = r#"[{token = "t", user = "admin", project = "6cf3812b427b4a74a872ed207de2845c", roles = ["admin"]}]"#;
+        let config = load("", &[("MOCK_NOVA_STATIC_TOKENS", tokens)]).unwrap();
+        assert_eq!(config.static_tokens.len(), 1);
+        assert_eq!(config.static_tokens[0].roles, ["admin"]);
+    }
+
+    #[test]
+    fn zero_token_lifetime_is_rejected() {
+        let message = format!(
+            "{:#}",
+            load("[keystone]\ntoken_lifetime = 0\n", &[]).unwrap_err()
+        );
+        assert!(message.contains("token_lifetime"), "{message}");
+    }
+
+    #[test]
+    fn zero_max_tokens_is_rejected() {
+        let message = format!(
+            "{:#}",
+            load("[keystone]\nmax_tokens = 0\n", &[]).unwrap_err()
+        );
+        assert!(message.contains("max_tokens"), "{message}");
+    }
+
+    #[test]
+    fn file_users_replace_defaults() {
+        let file = r#"
+[[keystone.users]]
+id = "u1"
+name = "solo"
+password = "pw"
+domain = "default"
+
+[[keystone.role_assignments]]
+user = "solo"
+project = "demo"
+roles = ["member"]
+"#;
+        let config = load(file, &[]).unwrap();
+        assert_eq!(config.keystone.users.len(), 1);
+        assert_eq!(config.keystone.projects.len(), 2);
+    }
+
+    #[test]
+    fn assignment_of_removed_user_is_rejected() {
+        let file = r#"
+[[keystone.users]]
+id = "u1"
+name = "solo"
+password = "pw"
+domain = "default"
+"#;
+        let message = format!("{:#}", load(file, &[]).unwrap_err());
+        assert!(message.contains("admin"), "{message}");
+    }
+}
