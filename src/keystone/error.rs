@@ -68,6 +68,15 @@ impl KeystoneError {
         Self::NotFound("The resource could not be found.".to_owned())
     }
 
+    /// Returns the text for the log: the cause of a 401, which the client does
+    /// not see, or else the message the client gets.
+    pub fn log_message(&self) -> String {
+        match self {
+            Self::Unauthorized { reason } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Returns the HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {

@@ -174,7 +174,7 @@ fn schema_error(path: &str, message: &str) -> KeystoneError {
 /// Builds jsonschema's type error. Values of secret fields are not repeated in
 /// the message, so that a mistyped password cannot end up in a client's log.
 fn type_error(path: &str, value: &Value, expected: &str) -> KeystoneError {
-    let secret = path.ends_with("/password") || path == "identity/token/id";
+    let secret = path.ends_with("/password") || path.starts_with("identity/token");
     let displayed_value = if secret {
         "The value".to_owned()
     } else {
@@ -536,6 +536,15 @@ mod tests {
         );
         assert!(!text.contains("12345"), "{text}");
         assert!(text.contains("identity/password/user/password"), "{text}");
+    }
+
+    #[test]
+    fn mistyped_token_is_not_echoed() {
+        let text = message(
+            r#"{"auth": {"identity": {"methods": ["token"], "token": "0123456789abcdef"}}}"#,
+        );
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(text.contains("identity/token"), "{text}");
     }
 
     #[test]

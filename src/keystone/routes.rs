@@ -58,7 +58,7 @@ fn v3_routes(v3_path: &str) -> Router<AppState> {
         )
 }
 
-/// Makes a method the route does not serve get Keystone's 405.
+/// Makes the methods that a route does not serve return Keystone's 405.
 fn keystone_method(router: MethodRouter<AppState>) -> MethodRouter<AppState> {
     router.fallback(|| async { KeystoneError::MethodNotAllowed })
 }
@@ -205,7 +205,11 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
     let auth_request = match parse_auth_request(content_type.as_deref(), &bytes) {
         Ok(auth_request) => auth_request,
         Err(error) => {
-            tracing::info!(status = error.status().as_u16(), error = %error, "token request rejected");
+            tracing::info!(
+                status = error.status().as_u16(),
+                reason = error.log_message(),
+                "token request rejected"
+            );
             return error.into_response();
         }
     };
@@ -213,13 +217,9 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
     let issued = match state.keystone.authenticate(&auth_request) {
         Ok(issued) => issued,
         Err(error) => {
-            let reason = match &error {
-                KeystoneError::Unauthorized { reason } => reason.clone(),
-                other => other.to_string(),
-            };
             tracing::info!(
                 %user, %project, methods = auth_request.methods.join(","),
-                status = error.status().as_u16(), reason,
+                status = error.status().as_u16(), reason = error.log_message(),
                 "token request rejected"
             );
             return error.into_response();
@@ -302,7 +302,11 @@ async fn validate_token(
     };
     let headers = request.headers();
     let (subject, data) = authorize_subject(&state, headers, action).inspect_err(|error| {
-        tracing::debug!(status = error.status().as_u16(), error = %error, "token validation rejected");
+        tracing::debug!(
+            status = error.status().as_u16(),
+            reason = error.log_message(),
+            "token validation rejected"
+        );
     })?;
     let (_, root) = v3_url(&state, headers, request.uri().path());
     let catalog = (!wants_no_catalog(request.uri().query()))
@@ -319,7 +323,14 @@ async fn revoke_token(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, KeystoneError> {
-    let (subject, data) = authorize_subject(&state, &headers, "identity:revoke_token")?;
+    let (subject, data) = authorize_subject(&state, &headers, "identity:revoke_token")
+        .inspect_err(|error| {
+            tracing::debug!(
+                status = error.status().as_u16(),
+                reason = error.log_message(),
+                "token revocation rejected"
+            );
+        })?;
     state.keystone.tokens.revoke(&subject);
     tracing::info!(user = %data.user.name, "revoked token");
     Ok(StatusCode::NO_CONTENT)
