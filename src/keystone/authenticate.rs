@@ -53,9 +53,7 @@ impl Keystone {
                         .ok_or_else(KeystoneError::token_not_found)?;
                     // A rescoped token keeps the original expiry, so that
                     // rescoping cannot extend a login indefinitely.
-                    expires_at = Some(
-                        expires_at.map_or(previous.expires_at, |at| at.min(previous.expires_at)),
-                    );
+                    expires_at = Some(previous.expires_at);
                     parent_audit_id = previous.audit_ids.last().cloned();
                     methods.insert(0, method.clone());
                     methods.extend(previous.methods.iter().cloned());

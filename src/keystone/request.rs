@@ -76,8 +76,8 @@ pub struct AuthRequest {
 
 /// Parses a request body.
 ///
-/// `content_type` is the request's `Content-Type`, if any. `None` for `body`
-/// means an empty body.
+/// `content_type` is the request's `Content-Type`, if any. An empty `body`
+/// counts as no body, as in Keystone.
 ///
 /// # Errors
 /// Keystone's 400 for a malformed body and 401 for an unsupported method.
