@@ -271,7 +271,7 @@ impl FromRequest<AppState> for JsonBody {
         let headers = request.headers().clone();
         let bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
-            .map_err(|_| crate::error::request_too_large(&headers))?;
+            .map_err(|error| body_read_error(&error, &headers))?;
         // Nova reads the body only when Content-Length is present and non-zero;
         // a chunked body without it counts as no body at all.
         if !has_length {
@@ -281,6 +281,23 @@ impl FromRequest<AppState> for JsonBody {
             .map(|value| Self(Some(value)))
             .map_err(|_| ApiError::malformed_body().into_response())
     }
+}
+
+/// Maps a failed body read to Nova's answer: 413 when the body passed the limit
+/// (a chunked body has no `Content-Length` to check up front), 400 when the
+/// body could not be read, for example broken chunked framing.
+fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return crate::error::request_too_large(headers);
+        }
+        source = current.source();
+    }
+    tracing::debug!(%error, "failed to read a request body");
+    ApiError::malformed_body().into_response()
 }
 
 /// Returns the value of `Content-Length`, if present and numeric.

@@ -53,7 +53,10 @@ fn unauthenticated(record: &Record) -> bool {
 /// Identity key of a record: its project and roles headers.
 fn identity_key(record: &Record) -> Option<(String, Option<String>)> {
     let project = record.request_headers.get("X-Project-Id")?;
-    Some((project.clone(), record.request_headers.get("X-Roles").cloned()))
+    Some((
+        project.clone(),
+        record.request_headers.get("X-Roles").cloned(),
+    ))
 }
 
 /// Builds a static token for every identity in the recording.
