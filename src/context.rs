@@ -102,9 +102,14 @@ impl RequestContext {
         self.identity().map(Viewer::from)
     }
 
-    /// Returns the microversion as a `(major, minor)` pair.
+    /// Returns the microversion as a `(major, minor)` pair, `(2, 0)` on the legacy
+    /// `/v2` API, whose body schemas differ from those of 2.1.
     pub fn version_pair(&self) -> (u32, u32) {
-        self.microversion.parts()
+        if self.legacy_v2 {
+            (2, 0)
+        } else {
+            self.microversion.parts()
+        }
     }
 
     /// Returns how strictly body schemas treat unknown properties on this route.
