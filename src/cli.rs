@@ -28,6 +28,9 @@ pub struct Cli {
     /// Log output format.
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Seed that makes generated ids (requests, flavors, tokens) reproducible.
+    #[arg(long, value_name = "NUMBER", value_parser = clap::value_parser!(i64).range(0..))]
+    pub seed: Option<i64>,
 }
 
 impl Cli {

@@ -42,6 +42,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_request_body_size: usize,
+    /// Seed that makes generated ids reproducible; random ids when absent.
+    #[serde(default)]
+    pub seed: Option<u64>,
     /// Tokens accepted in every authentication mode, each with a fixed identity.
     #[serde(default)]
     pub static_tokens: Vec<StaticToken>,

@@ -20,8 +20,8 @@ pub struct RequestId(pub Arc<str>);
 
 impl RequestId {
     /// Generates a fresh id.
-    pub fn generate() -> Self {
-        Self(format!("req-{}", uuid::Uuid::new_v4()).into())
+    pub fn generate(ids: &crate::ids::IdGenerator) -> Self {
+        Self(format!("req-{}", ids.uuid(crate::ids::IdKind::Request)).into())
     }
 }
 

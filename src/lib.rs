@@ -9,6 +9,7 @@
 //!   route checks, microversion negotiation and Content-Type, in Nova's order.
 //! - [`context`]: the per-request context and body extractor handlers use.
 //! - [`auth`] and [`identity`]: tokens and the callers they stand for.
+//! - [`ids`]: generated ids, random or reproducible from a seed.
 //! - [`policy`]: Nova's default policy rules.
 //! - [`microversion`]: microversion headers.
 //! - [`schema`] and [`flavor_schema`]: Nova's JSON-schema checks and their messages.
@@ -24,6 +25,7 @@ pub mod context;
 pub mod error;
 pub mod flavor_schema;
 pub mod identity;
+pub mod ids;
 pub mod microversion;
 pub mod middleware;
 pub mod policy;

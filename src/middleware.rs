@@ -32,11 +32,15 @@ pub struct RouteInfo {
 }
 
 /// Logs one line per request and assigns its request id.
-pub async fn log_requests(mut request: Request, next: Next) -> Response {
+pub async fn log_requests(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_id = RequestId::generate();
+    let request_id = RequestId::generate(&state.ids);
     request.extensions_mut().insert(request_id.clone());
 
     let response = next.run(request).await;
@@ -198,7 +202,7 @@ pub async fn compute_context(
                     .extensions()
                     .get::<RequestId>()
                     .cloned()
-                    .unwrap_or_else(RequestId::generate),
+                    .unwrap_or_else(|| RequestId::generate(&state.ids)),
                 microversion: version,
                 identity: request.extensions().get::<Arc<Identity>>().cloned(),
                 path,

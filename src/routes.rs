@@ -9,7 +9,7 @@ pub mod versions;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{any, get};
 
@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .layer(from_fn_with_state(state.clone(), middleware::compute_gate))
-        .layer(from_fn(middleware::log_requests))
+        .layer(from_fn_with_state(state.clone(), middleware::log_requests))
         .with_state(state)
 }
 

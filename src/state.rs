@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::ids::IdGenerator;
 use crate::store::Store;
 
 /// Cheap-to-clone handle on the application's shared state.
@@ -20,6 +21,8 @@ pub struct App {
     pub store: Store,
     /// Resolves tokens to identities.
     pub authenticator: Authenticator,
+    /// Source of request ids, flavor ids and token values.
+    pub ids: IdGenerator,
 }
 
 impl AppState {
@@ -31,10 +34,12 @@ impl AppState {
         let store = Store::with_flavors(config.seed_flavors())
             .map_err(|error| anyhow::anyhow!("invalid seed flavors: {error}"))?;
         let authenticator = Authenticator::new(&config);
+        let ids = IdGenerator::new(config.seed);
         Ok(Self(Arc::new(App {
             config,
             store,
             authenticator,
+            ids,
         })))
     }
 }

@@ -532,3 +532,28 @@ async fn unversioned_path_is_300() {
         format!("{}/v2.1/foo", server.url())
     );
 }
+
+#[tokio::test]
+async fn seed_makes_ids_reproducible() {
+    let config = "auth = \"noauth\"\nseed = 5\nflavors = []\n";
+    let body = r#"{"flavor": {"name": "x", "ram": 512, "vcpus": 1, "disk": 1}}"#;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let server = TestServer::start(config).await;
+        let created = server
+            .send_json("POST", "/v2.1/flavors", &admin(), body)
+            .await;
+        let flavor_id = created.json()["flavor"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let request_id = created
+            .header("x-openstack-request-id")
+            .unwrap_or_default()
+            .to_owned();
+        runs.push((flavor_id, request_id));
+    }
+    assert_eq!(runs[0].0, runs[1].0);
+    assert_eq!(runs[0].1, runs[1].1);
+    assert_eq!(runs[0].0.len(), 36);
+}

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::context::{Ctx, JsonBody, RequestContext};
 use crate::error::{ApiError, Result};
 use crate::flavor_schema;
+use crate::ids::IdKind;
 use crate::policy::Rule;
 use crate::routes::flavors::FlavorBody;
 use crate::store::{Flavor, NewFlavor};
@@ -22,7 +23,7 @@ pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
     // Nova generates a UUID4 when the request gives no id (or null, or 0).
     let flavor_id = request
         .id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        .unwrap_or_else(|| ctx.state.ids.uuid(IdKind::Flavor).to_string());
     let flavor = ctx.store.create(NewFlavor {
         flavor_id,
         name: request.name,
