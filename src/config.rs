@@ -42,6 +42,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_request_body_size: usize,
+    /// Maximum number of requests the journal keeps; 0 disables it.
+    pub journal_capacity: usize,
     /// Seed that makes generated ids reproducible; random ids when absent.
     #[serde(default)]
     pub seed: Option<u64>,

@@ -305,6 +305,11 @@ fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::
     ApiError::malformed_body().into_response()
 }
 
+/// Tells whether Nova reads a body for this method.
+pub fn method_has_body(method: &axum::http::Method) -> bool {
+    matches!(*method, axum::http::Method::POST | axum::http::Method::PUT)
+}
+
 /// Returns the value of `Content-Length`, if present and numeric.
 pub fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers

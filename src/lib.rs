@@ -10,6 +10,7 @@
 //! - [`context`]: the per-request context and body extractor handlers use.
 //! - [`auth`] and [`identity`]: tokens and the callers they stand for.
 //! - [`ids`]: generated ids, random or reproducible from a seed.
+//! - [`journal`]: the bounded record of served requests.
 //! - [`policy`]: Nova's default policy rules.
 //! - [`microversion`]: microversion headers.
 //! - [`schema`] and [`flavor_schema`]: Nova's JSON-schema checks and their messages.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod flavor_schema;
 pub mod identity;
 pub mod ids;
+pub mod journal;
 pub mod microversion;
 pub mod middleware;
 pub mod policy;
@@ -45,6 +47,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::Config;
+
+/// Name under which requests outside any namespace are reported.
+pub const DEFAULT_NAMESPACE: &str = "default";
 pub use state::AppState;
 
 /// Builds the application router for a state, so tests and embedders can serve

@@ -1,6 +1,7 @@
 //! The router: every route of the Nova API this server implements, the version
 //! documents, and the middleware stack around them.
 
+pub mod control;
 pub mod extra_specs;
 pub mod flavor_access;
 pub mod flavor_manage;
@@ -15,6 +16,9 @@ use axum::routing::{any, get};
 
 use crate::middleware;
 use crate::state::AppState;
+
+/// Path prefix of the control API, outside Nova's and Keystone's URL space.
+pub const CONTROL_PREFIX: &str = "/_mock";
 
 /// Builds the application router for the given state.
 pub fn router(state: AppState) -> Router {
@@ -32,11 +36,22 @@ pub fn router(state: AppState) -> Router {
             middleware::compute_context,
         ));
 
+    let control = Router::new()
+        .route(
+            &format!("{CONTROL_PREFIX}/journal"),
+            get(control::list_journal).delete(control::clear_journal),
+        )
+        .route(
+            &format!("{CONTROL_PREFIX}/journal/count"),
+            get(control::count_journal),
+        );
+
     Router::new()
         .route("/", get(versions::list_versions))
         .route("/v2", get(versions::show_legacy_version))
         .route("/v2/", get(versions::show_legacy_version))
         .merge(compute)
+        .merge(control)
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .layer(from_fn_with_state(state.clone(), middleware::compute_gate))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::ids::IdGenerator;
+use crate::journal::Journal;
 use crate::store::Store;
 
 /// Cheap-to-clone handle on the application's shared state.
@@ -23,6 +24,8 @@ pub struct App {
     pub authenticator: Authenticator,
     /// Source of request ids, flavor ids and token values.
     pub ids: IdGenerator,
+    /// Record of served requests.
+    pub journal: Journal,
 }
 
 impl AppState {
@@ -35,11 +38,13 @@ impl AppState {
             .map_err(|error| anyhow::anyhow!("invalid seed flavors: {error}"))?;
         let authenticator = Authenticator::new(&config);
         let ids = IdGenerator::new(config.seed);
+        let journal = Journal::new(config.journal_capacity);
         Ok(Self(Arc::new(App {
             config,
             store,
             authenticator,
             ids,
+            journal,
         })))
     }
 }
