@@ -16,6 +16,7 @@
 //! - [`schema`] and [`flavor_schema`]: Nova's JSON-schema checks and their messages.
 //! - [`validators`]: the extra-spec validators of microversion 2.86.
 //! - [`store`]: the in-memory flavor store.
+//! - [`namespaces`]: separate copies of the store for parallel test jobs.
 //! - [`views`]: flavor JSON per microversion.
 //! - [`pyjson`]: JSON parsing and writing with Python's semantics.
 //! - [`error`]: Nova's fault bodies and the other error pages.
@@ -30,6 +31,7 @@ pub mod ids;
 pub mod journal;
 pub mod microversion;
 pub mod middleware;
+pub mod namespaces;
 pub mod policy;
 pub mod pyjson;
 pub mod routes;
@@ -55,13 +57,20 @@ pub use state::AppState;
 /// Builds the application router for a state, so tests and embedders can serve
 /// it themselves.
 pub fn app(state: AppState) -> Router {
-    routes::router(state)
+    let routes = routes::router(state);
+    // The namespace prefix is removed before routing, so this wraps the router
+    // as a service instead of being one of its layers.
+    let service = tower::ServiceBuilder::new()
+        .map_request(middleware::strip_namespace)
+        .service(routes);
+    Router::new().fallback_service(service)
 }
 
 /// A bound server, ready to run.
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Server {
@@ -77,7 +86,8 @@ impl Server {
             .with_context(|| format!("failed to bind {bind}"))?;
         Ok(Self {
             listener,
-            router: app(state),
+            router: app(state.clone()),
+            state,
         })
     }
 
@@ -99,9 +109,21 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        state.set_ready(true);
+        let stopping = async move {
+            shutdown.await;
+            // Readiness drops first, so that health checks see the shutdown.
+            state.set_ready(false);
+        };
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stopping)
             .await
             .context("server failed")
+    }
+
+    /// Returns the application state, for embedders that inspect or drive it.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 }

@@ -3,6 +3,7 @@
 //! routing, microversion and Content-Type.
 
 mod compute;
+mod namespace;
 mod request_log;
 
 use std::sync::Arc;
@@ -11,7 +12,10 @@ use axum::http::HeaderName;
 
 use crate::identity::Identity;
 
-pub use compute::{compute_context, compute_fallback, compute_gate, is_compute_path, link_root};
+pub use compute::{
+    compute_context, compute_fallback, compute_gate, is_compute_path, link_root, namespace_error,
+};
+pub use namespace::{NAMESPACE_SEGMENT, Namespace, strip_namespace};
 pub use request_log::log_requests;
 
 /// Header with the request id, sent by every OpenStack service.

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 use crate::middleware;
 use crate::state::AppState;
@@ -44,7 +44,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             &format!("{CONTROL_PREFIX}/journal/count"),
             get(control::count_journal),
-        );
+        )
+        .route(&format!("{CONTROL_PREFIX}/reset"), post(control::reset))
+        .route(&format!("{CONTROL_PREFIX}/seed"), post(control::load_seed))
+        .route(
+            &format!("{CONTROL_PREFIX}/state"),
+            get(control::export_state),
+        )
+        .route("/healthz", get(control::healthz))
+        .route("/readyz", get(control::readyz));
 
     Router::new()
         .route("/", get(versions::list_versions))

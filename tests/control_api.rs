@@ -150,3 +150,181 @@ async fn journal_rejects_unknown_filter() {
         .to_owned();
     assert!(message.contains("colour"), "{message}");
 }
+
+#[tokio::test]
+async fn reset_restores_seed() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "a", "1").await;
+    let reset = server.send(Request::new("POST", "/_mock/reset")).await;
+    assert_eq!(reset.status, 204);
+    let specs = server.get("/v2.1/flavors/1/os-extra_specs", &admin()).await;
+    assert_eq!(specs.json(), json!({"extra_specs": {}}));
+}
+
+#[tokio::test]
+async fn seed_json_replaces_state() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = r#"{"flavors": [{"id": "x", "name": "x", "ram": 1, "disk": 0, "vcpus": 1,
+        "extra_specs": {"hw:cpu_policy": "dedicated"}}]}"#;
+    let loaded = server
+        .send(
+            Request::new("POST", "/_mock/seed")
+                .header("Content-Type", "application/json")
+                .body(seed),
+        )
+        .await;
+    assert_eq!(loaded.status, 204, "{}", loaded.text());
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 404);
+    let spec = server
+        .get("/v2.1/flavors/x/os-extra_specs/hw:cpu_policy", &admin())
+        .await;
+    assert_eq!(spec.text(), r#"{"hw:cpu_policy": "dedicated"}"#);
+
+    // A reset now returns to the loaded seed.
+    server.send(Request::new("POST", "/_mock/reset")).await;
+    assert_eq!(server.get("/v2.1/flavors/x", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn seed_toml_is_accepted() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = "[[flavors]]\nid = \"t\"\nname = \"t\"\nram = 1\ndisk = 0\nvcpus = 1\n";
+    let loaded = server
+        .send(
+            Request::new("POST", "/_mock/seed")
+                .header("Content-Type", "application/toml")
+                .body(seed),
+        )
+        .await;
+    assert_eq!(loaded.status, 204, "{}", loaded.text());
+    assert_eq!(server.get("/v2.1/flavors/t", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn invalid_seed_changes_nothing() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = r#"{"flavors": [{"id": "x", "name": "x", "ram": 1, "disk": 0, "vcpus": 1},
+        {"id": "x", "name": "y", "ram": 1, "disk": 0, "vcpus": 1}]}"#;
+    let response = server
+        .send(Request::new("POST", "/_mock/seed").body(seed))
+        .await;
+    assert_eq!(response.status, 400);
+    let message = response.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("Flavor with ID x already exists"),
+        "{message}"
+    );
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+
+    let malformed = server
+        .send(Request::new("POST", "/_mock/seed").body("{"))
+        .await;
+    assert_eq!(malformed.status, 400);
+}
+
+#[tokio::test]
+async fn export_feeds_back_as_seed() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "b", "2").await;
+    put_spec(&server, "a", "1").await;
+    let exported = server
+        .send(Request::new("GET", "/_mock/state?namespace=default"))
+        .await;
+    assert_eq!(exported.status, 200);
+    let text = exported.text();
+    assert_eq!(
+        exported.json()["flavors"][0]["extra_specs"],
+        json!({"a": "1", "b": "2"})
+    );
+
+    server.send(Request::new("POST", "/_mock/reset")).await;
+    let reloaded = server
+        .send(Request::new("POST", "/_mock/seed").body(text.clone()))
+        .await;
+    assert_eq!(reloaded.status, 204);
+    let again = server
+        .send(Request::new("GET", "/_mock/state?namespace=default"))
+        .await;
+    assert_eq!(again.text(), text);
+}
+
+#[tokio::test]
+async fn namespaces_are_isolated() {
+    let server = TestServer::start(CONFIG).await;
+    let path = |ns: &str| format!("/ns/{ns}/v2.1/flavors/1/os-extra_specs/k");
+    let put_a = server
+        .send_json("PUT", &path("a"), &admin(), r#"{"k": "from-a"}"#)
+        .await;
+    assert_eq!(put_a.status, 200);
+    let put_b = server
+        .send_json("PUT", &path("b"), &admin(), r#"{"k": "from-b"}"#)
+        .await;
+    assert_eq!(put_b.status, 200);
+
+    assert_eq!(
+        server.get(&path("a"), &admin()).await.text(),
+        r#"{"k": "from-a"}"#
+    );
+    assert_eq!(
+        server.get(&path("b"), &admin()).await.text(),
+        r#"{"k": "from-b"}"#
+    );
+    let default = server
+        .get("/v2.1/flavors/1/os-extra_specs/k", &admin())
+        .await;
+    assert_eq!(default.status, 404);
+}
+
+#[tokio::test]
+async fn namespace_links_point_into_namespace() {
+    let server = TestServer::start(CONFIG).await;
+    let body = server.get("/ns/team/v2.1/flavors/1", &admin()).await.json();
+    assert_eq!(
+        body["flavor"]["links"][0]["href"],
+        format!("{}/ns/team/v2.1/flavors/1", server.url())
+    );
+}
+
+#[tokio::test]
+async fn namespace_reset_leaves_others() {
+    let server = TestServer::start(CONFIG).await;
+    let path = |ns: &str| format!("/ns/{ns}/v2.1/flavors/1/os-extra_specs/k");
+    server
+        .send_json("PUT", &path("a"), &admin(), r#"{"k": "1"}"#)
+        .await;
+    server
+        .send_json("PUT", &path("b"), &admin(), r#"{"k": "2"}"#)
+        .await;
+    let reset = server.send(Request::new("POST", "/ns/a/_mock/reset")).await;
+    assert_eq!(reset.status, 204);
+    assert_eq!(server.get(&path("a"), &admin()).await.status, 404);
+    assert_eq!(server.get(&path("b"), &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn namespace_limit_and_name() {
+    let server = TestServer::start("auth = \"noauth\"\nmax_namespaces = 1\n").await;
+    assert_eq!(
+        server.get("/ns/one/v2.1/flavors", &admin()).await.status,
+        200
+    );
+    let over = server.get("/ns/two/v2.1/flavors", &admin()).await;
+    assert_eq!(over.status, 409);
+    let message = over.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("namespace limit"), "{message}");
+    let invalid = server.get("/ns/bad%20name/v2.1/flavors", &admin()).await;
+    assert_eq!(invalid.status, 400);
+}
+
+#[tokio::test]
+async fn health_endpoints_answer() {
+    let server = TestServer::start(CONFIG).await;
+    let health = server.send(Request::new("GET", "/healthz")).await;
+    assert_eq!(health.status, 200);
+    let ready = server.send(Request::new("GET", "/readyz")).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json(), json!({"status": "ready"}));
+}

@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{COMPUTE_REQUEST_ID, OPENSTACK_REQUEST_ID, RouteInfo};
+use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
 use crate::context::{self, PathParams, RequestContext, RequestId};
 use crate::error;
 use crate::identity::Identity;
 use crate::microversion::{self, Microversion, Negotiated};
+use crate::namespaces::NamespaceError;
 use crate::state::AppState;
 
 /// Tells whether a path belongs to Nova's `/v2.1` or legacy `/v2` pipeline.
@@ -61,7 +62,7 @@ pub async fn compute_gate(
                 request.extensions_mut().insert(Arc::new(identity));
                 next.run(request).await
             }
-            None => error::unauthorized(&keystone_url(&state, request.headers())),
+            None => error::unauthorized(&keystone_url(&state, &request)),
         }
     };
 
@@ -133,10 +134,19 @@ pub async fn compute_context(
     let version_text = version.to_string();
     info.microversion = Some(version_text.clone());
 
+    let namespace = request
+        .extensions()
+        .get::<Namespace>()
+        .map(|ns| ns.name.clone());
+    let store = match state.namespaces.store(namespace.as_deref()) {
+        Ok(store) => store,
+        Err(error) => return with_info(namespace_error(&error), info),
+    };
+
     let mut response = match context::check_content_type(headers) {
         Err(error) => error.into_response(),
         Ok(()) => {
-            let root = link_root(&state, headers, request.uri());
+            let root = link_root(&state, headers, request.extensions());
             let url = format!(
                 "{root}{}",
                 request.uri().path_and_query().map_or("", |pq| pq.as_str())
@@ -153,7 +163,7 @@ pub async fn compute_context(
                 query: request.uri().query().map(str::to_owned),
                 url,
                 root,
-                store: state.store.clone(),
+                store,
                 state: state.clone(),
                 legacy_v2,
             };
@@ -165,6 +175,18 @@ pub async fn compute_context(
         microversion::insert_version_headers(response.headers_mut(), &version_text);
     }
     with_info(response, info)
+}
+
+/// Builds the answer to a request for a namespace that cannot be used: 400 for
+/// an invalid name, 409 when the namespace limit is reached. The body has the
+/// control API's error shape, since no Nova would send it.
+pub fn namespace_error(error: &NamespaceError) -> Response {
+    let status = match error {
+        NamespaceError::LimitReached(_) => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    tracing::info!(%error, "namespace rejected");
+    crate::routes::control::control_error(status, error.to_string())
 }
 
 fn with_info(mut response: Response, info: RouteInfo) -> Response {
@@ -202,24 +224,30 @@ fn decode_params(params: &RawPathParams) -> Option<PathParams> {
 }
 
 /// Returns the scheme, host and prefix that links start with: the configured
-/// public URL, or `http://` and the request's host.
-pub fn link_root(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
-    if !state.config.public_url.is_empty() {
-        return state.config.public_url.trim_end_matches('/').to_owned();
+/// public URL, or `http://` and the request's `Host`, followed by the namespace
+/// prefix when the request came through one.
+pub fn link_root(state: &AppState, headers: &HeaderMap, extensions: &Extensions) -> String {
+    let base = if state.config.public_url.is_empty() {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .map_or_else(|| state.config.bind.to_string(), str::to_owned);
+        format!("http://{host}")
+    } else {
+        state.config.public_url.trim_end_matches('/').to_owned()
+    };
+    match extensions.get::<Namespace>() {
+        Some(namespace) => format!("{base}{}", namespace.prefix()),
+        None => base,
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| uri.authority().map(|authority| authority.to_string()))
-        .unwrap_or_else(|| state.config.bind.to_string());
-    format!("http://{host}")
 }
 
 /// Returns the Keystone URL named in `WWW-Authenticate` on a 401.
-fn keystone_url(state: &AppState, headers: &HeaderMap) -> String {
-    let uri = axum::http::Uri::from_static("/");
-    format!("{}/identity", link_root(state, headers, &uri))
+fn keystone_url(state: &AppState, request: &Request) -> String {
+    format!(
+        "{}/identity",
+        link_root(state, request.headers(), request.extensions())
+    )
 }
 
 /// Handles a request to `/v2.1/...` that matched no route: Nova's plain 404,

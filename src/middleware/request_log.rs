@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::RouteInfo;
+use super::{Namespace, RouteInfo};
 use crate::context::{self, RequestId};
 use crate::error::ApiError;
 use crate::journal::{JournalEntry, RecordedBody};
@@ -25,6 +25,7 @@ pub async fn log_requests(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
+    let namespace = request.extensions().get::<Namespace>().cloned();
     let request_id = RequestId::generate(&state.ids);
     request.extensions_mut().insert(request_id.clone());
 
@@ -80,7 +81,7 @@ pub async fn log_requests(
         state.journal.record(JournalEntry {
             seq: 0,
             time,
-            namespace: None,
+            namespace: namespace.map(|namespace| namespace.name),
             method,
             body: body.and_then(|bytes| RecordedBody::new(bytes, is_identity_path(&path))),
             path,

@@ -25,6 +25,7 @@ pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
         .id
         .unwrap_or_else(|| ctx.state.ids.uuid(IdKind::Flavor).to_string());
     let flavor = ctx.store.create(NewFlavor {
+        internal_id: None,
         flavor_id,
         name: request.name,
         memory_mb: request.ram,
