@@ -8,25 +8,36 @@ use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_mock-nova");
 
-/// A running binary and the address it reported.
+/// A running binary and the address it reported; dropping it stops the binary.
 struct Running {
     child: Child,
     address: String,
     lines: std::sync::mpsc::Receiver<String>,
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the binary on a free port with JSON logs and waits for its listening
 /// event.
 fn start(extra_args: &[&str]) -> Running {
-    let mut child = Command::new(BINARY)
-        .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
-        .args(extra_args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
     let (sender, lines) = std::sync::mpsc::channel();
+    let mut running = Running {
+        child: Command::new(BINARY)
+            .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("binary starts"),
+        address: String::new(),
+        lines,
+    };
+    let stdout = running.child.stdout.take().expect("stdout is piped");
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if sender.send(line).is_err() {
@@ -37,16 +48,14 @@ fn start(extra_args: &[&str]) -> Running {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let line = lines
+        let line = running
+            .lines
             .recv_timeout(remaining)
             .expect("listening event within 20 s");
         let event: serde_json::Value = serde_json::from_str(&line).expect("log line is JSON");
         if let Some(address) = event["address"].as_str() {
-            return Running {
-                child,
-                address: address.to_owned(),
-                lines,
-            };
+            running.address = address.to_owned();
+            return running;
         }
     }
 }
@@ -78,6 +87,20 @@ fn healthcheck_reports_ready_server() {
 }
 
 #[test]
+fn readiness_drops_on_shutdown() {
+    let running = start(&[]);
+    let url = format!("http://{}/readyz", running.address);
+    assert!(healthcheck(&url).success());
+    terminate(&running.child);
+    // After SIGTERM the listener stops accepting, so the probe fails.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while healthcheck(&url).success() {
+        assert!(Instant::now() < deadline, "still ready 10 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn healthcheck_fails_without_server() {
     // Port 9 (discard) is not served on loopback in the test environment.
     assert!(!healthcheck("http://127.0.0.1:9/readyz").success());
@@ -97,22 +120,24 @@ fn sigterm_stops_cleanly_and_logs() {
 
 #[test]
 fn startup_logs_seeded_flavors() {
+    let running = start(&[]);
+    assert!(running.address.starts_with("127.0.0.1:"));
+    drop(running);
     let mut child = Command::new(BINARY)
         .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a log line")
-        .expect("readable");
+    let first = child
+        .stdout
+        .take()
+        .map(|stdout| BufReader::new(stdout).lines().next());
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let first = first.flatten().expect("a log line").expect("readable");
     let event: serde_json::Value = serde_json::from_str(&first).expect("JSON log line");
     assert_eq!(event["flavors"], 12);
     assert_eq!(event["flavor_ids"], "1,2,3,4,5,42,84,c1,d1,d2,d3,d4");
-    child.kill().expect("kill");
-    child.wait().expect("wait");
 }
 
 #[test]
