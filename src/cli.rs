@@ -28,6 +28,27 @@ pub struct Cli {
     /// Log output format.
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Seed that makes generated ids (requests, flavors, tokens) reproducible.
+    #[arg(long, value_name = "NUMBER", value_parser = clap::value_parser!(i64).range(0..))]
+    pub seed: Option<i64>,
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands of the binary; without one it serves.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Checks that a running mock-nova is ready and exits 0 if it is, 1 if not;
+    /// meant for container health checks where no curl is installed.
+    Healthcheck {
+        /// Readiness URL to probe.
+        #[arg(long, default_value = "http://127.0.0.1:8774/readyz")]
+        url: String,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 2)]
+        timeout: u64,
+    },
 }
 
 impl Cli {
@@ -112,4 +133,41 @@ async fn shutdown_signal() {
         () = interrupt => tracing::info!("received SIGINT, shutting down"),
         () = terminate => tracing::info!("received SIGTERM, shutting down"),
     }
+}
+
+/// Probes a readiness URL with a plain HTTP/1.1 GET and tells whether it
+/// answered 200 within the timeout.
+pub fn healthcheck(url: &str, timeout: std::time::Duration) -> anyhow::Result<bool> {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+
+    let uri: axum::http::Uri = url
+        .parse()
+        .with_context(|| format!("invalid URL {url:?}"))?;
+    if uri.scheme_str() != Some("http") {
+        anyhow::bail!("only http:// URLs can be probed, not {url:?}");
+    }
+    let authority = uri
+        .authority()
+        .with_context(|| format!("URL {url:?} has no host"))?;
+    let port = authority.port_u16().unwrap_or(80);
+    let address = (authority.host(), port)
+        .to_socket_addrs()
+        .with_context(|| format!("failed to resolve {}", authority.host()))?
+        .next()
+        .with_context(|| format!("no address for {}", authority.host()))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)
+        .with_context(|| format!("failed to connect to {address}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .with_context(|| format!("no answer from {url}"))?;
+    Ok(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
 }

@@ -43,6 +43,13 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_request_body_size: usize,
+    /// Maximum number of namespaces besides the default one.
+    pub max_namespaces: usize,
+    /// Maximum number of requests the journal keeps; 0 disables it.
+    pub journal_capacity: usize,
+    /// Seed that makes generated ids reproducible; random ids when absent.
+    #[serde(default)]
+    pub seed: Option<u64>,
     /// Tokens accepted in every authentication mode, each with a fixed identity.
     #[serde(default)]
     pub static_tokens: Vec<StaticToken>,
@@ -94,6 +101,10 @@ pub enum LogFormat {
 pub struct FlavorSeed {
     /// Public flavor id.
     pub id: String,
+    /// Nova's internal integer id, which appears in a few messages; assigned in
+    /// order when absent. Exports include it so that a reload keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_id: Option<u64>,
     /// Unique name.
     pub name: String,
     /// RAM in MiB.
@@ -128,6 +139,27 @@ pub struct FlavorSeed {
     pub projects: Vec<String>,
 }
 
+impl From<&crate::store::Flavor> for FlavorSeed {
+    fn from(flavor: &crate::store::Flavor) -> Self {
+        Self {
+            id: flavor.flavor_id.clone(),
+            internal_id: Some(flavor.internal_id),
+            name: flavor.name.clone(),
+            ram: flavor.memory_mb,
+            disk: flavor.root_gb,
+            vcpus: flavor.vcpus,
+            swap: flavor.swap,
+            ephemeral: flavor.ephemeral_gb,
+            rxtx_factor: flavor.rxtx_factor,
+            is_public: flavor.is_public,
+            disabled: flavor.disabled,
+            description: flavor.description.clone(),
+            extra_specs: flavor.extra_specs.clone(),
+            projects: flavor.projects.clone(),
+        }
+    }
+}
+
 fn dedup_keeping_order(items: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     items
@@ -147,6 +179,7 @@ fn default_true() -> bool {
 impl From<FlavorSeed> for NewFlavor {
     fn from(seed: FlavorSeed) -> Self {
         Self {
+            internal_id: seed.internal_id,
             flavor_id: seed.id,
             name: seed.name,
             memory_mb: seed.ram,

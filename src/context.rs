@@ -20,8 +20,8 @@ pub struct RequestId(pub Arc<str>);
 
 impl RequestId {
     /// Generates a fresh id.
-    pub fn generate() -> Self {
-        Self(format!("req-{}", uuid::Uuid::new_v4()).into())
+    pub fn generate(ids: &crate::ids::IdGenerator) -> Self {
+        Self(format!("req-{}", ids.uuid(crate::ids::IdKind::Request)).into())
     }
 }
 
@@ -102,9 +102,14 @@ impl RequestContext {
         self.identity().map(Viewer::from)
     }
 
-    /// Returns the microversion as a `(major, minor)` pair.
+    /// Returns the microversion as a `(major, minor)` pair, `(2, 0)` on the legacy
+    /// `/v2` API, whose body schemas differ from those of 2.1.
     pub fn version_pair(&self) -> (u32, u32) {
-        self.microversion.parts()
+        if self.legacy_v2 {
+            (2, 0)
+        } else {
+            self.microversion.parts()
+        }
     }
 
     /// Returns how strictly body schemas treat unknown properties on this route.
@@ -271,7 +276,7 @@ impl FromRequest<AppState> for JsonBody {
         let headers = request.headers().clone();
         let bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
-            .map_err(|_| crate::error::request_too_large(&headers))?;
+            .map_err(|error| body_read_error(&error, &headers))?;
         // Nova reads the body only when Content-Length is present and non-zero;
         // a chunked body without it counts as no body at all.
         if !has_length {
@@ -281,6 +286,28 @@ impl FromRequest<AppState> for JsonBody {
             .map(|value| Self(Some(value)))
             .map_err(|_| ApiError::malformed_body().into_response())
     }
+}
+
+/// Maps a failed body read to Nova's answer: 413 when the body passed the limit
+/// (a chunked body has no `Content-Length` to check up front), 400 when the
+/// body could not be read, for example broken chunked framing.
+fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return crate::error::request_too_large(headers);
+        }
+        source = current.source();
+    }
+    tracing::debug!(%error, "failed to read a request body");
+    ApiError::malformed_body().into_response()
+}
+
+/// Tells whether Nova reads a body for this method.
+pub fn method_has_body(method: &axum::http::Method) -> bool {
+    matches!(*method, axum::http::Method::POST | axum::http::Method::PUT)
 }
 
 /// Returns the value of `Content-Length`, if present and numeric.

@@ -43,16 +43,17 @@ pub struct Keystone {
 }
 
 impl Keystone {
-    /// Builds the service from its configuration, with random token values.
+    /// Builds the service from its configuration. Token values are random, or
+    /// the same from run to run when `seed` is given.
     ///
     /// # Errors
     /// As [`KeystoneConfig::validate`].
-    pub fn new(config: &KeystoneConfig) -> anyhow::Result<Self> {
+    pub fn new(config: &KeystoneConfig, seed: Option<u64>) -> anyhow::Result<Self> {
         config.validate()?;
         let lifetime = token_lifetime(config)?;
         Ok(Self {
             directory: Directory::new(config)?,
-            tokens: TokenStore::new(lifetime, config.max_tokens, TokenGenerator::random()),
+            tokens: TokenStore::new(lifetime, config.max_tokens, TokenGenerator::new(seed)),
             region: config.region.clone(),
             serve_bare_v3: config.serve_bare_v3,
         })
@@ -119,7 +120,7 @@ mod tests {
         let config = Config::default().keystone;
         assert_eq!(config.users.len(), 3);
         assert_eq!(config.region, "RegionOne");
-        assert!(super::Keystone::new(&config).is_ok());
+        assert!(super::Keystone::new(&config, None).is_ok());
     }
 
     #[test]

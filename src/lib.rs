@@ -10,11 +10,14 @@
 //! - [`context`]: the per-request context and body extractor handlers use.
 //! - [`auth`] and [`identity`]: tokens and the callers they stand for.
 //! - [`keystone`]: a minimal Keystone v3 that issues tokens to configured users.
+//! - [`ids`]: generated ids, random or reproducible from a seed.
+//! - [`journal`]: the bounded record of served requests.
 //! - [`policy`]: Nova's default policy rules.
 //! - [`microversion`]: microversion headers.
 //! - [`schema`] and [`flavor_schema`]: Nova's JSON-schema checks and their messages.
 //! - [`validators`]: the extra-spec validators of microversion 2.86.
 //! - [`store`]: the in-memory flavor store.
+//! - [`namespaces`]: separate copies of the store for parallel test jobs.
 //! - [`views`]: flavor JSON per microversion.
 //! - [`pyjson`]: JSON parsing and writing with Python's semantics.
 //! - [`error`]: Nova's fault bodies and the other error pages.
@@ -25,9 +28,12 @@ pub mod context;
 pub mod error;
 pub mod flavor_schema;
 pub mod identity;
+pub mod ids;
+pub mod journal;
 pub mod keystone;
 pub mod microversion;
 pub mod middleware;
+pub mod namespaces;
 pub mod policy;
 pub mod pyjson;
 pub mod routes;
@@ -45,18 +51,28 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::Config;
+
+/// Name under which requests outside any namespace are reported.
+pub const DEFAULT_NAMESPACE: &str = "default";
 pub use state::AppState;
 
 /// Builds the application router for a state, so tests and embedders can serve
 /// it themselves.
 pub fn app(state: AppState) -> Router {
-    routes::router(state)
+    let routes = routes::router(state);
+    // The namespace prefix is removed before routing, so this wraps the router
+    // as a service instead of being one of its layers.
+    let service = tower::ServiceBuilder::new()
+        .map_request(middleware::strip_namespace)
+        .service(routes);
+    Router::new().fallback_service(service)
 }
 
 /// A bound server, ready to run.
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Server {
@@ -72,7 +88,8 @@ impl Server {
             .with_context(|| format!("failed to bind {bind}"))?;
         Ok(Self {
             listener,
-            router: app(state),
+            router: app(state.clone()),
+            state,
         })
     }
 
@@ -94,9 +111,21 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        state.set_ready(true);
+        let stopping = async move {
+            shutdown.await;
+            // Readiness drops first, so that health checks see the shutdown.
+            state.set_ready(false);
+        };
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stopping)
             .await
             .context("server failed")
+    }
+
+    /// Returns the application state, for embedders that inspect or drive it.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 }

@@ -1,5 +1,6 @@
 //! The `mock-nova` binary: parses the command line, loads the configuration,
-//! starts logging and serves until SIGINT or SIGTERM.
+//! starts logging and serves until SIGINT or SIGTERM; or runs the `healthcheck`
+//! subcommand.
 
 mod cli;
 
@@ -8,6 +9,20 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
+    if let Some(cli::Command::Healthcheck { url, timeout }) = &cli.command {
+        let timeout = std::time::Duration::from_secs(*timeout);
+        return match cli::healthcheck(url, timeout) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => {
+                eprintln!("mock-nova: {url} is not ready");
+                std::process::ExitCode::FAILURE
+            }
+            Err(error) => {
+                eprintln!("mock-nova: health check failed: {error:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let config = match cli.load_config() {
         Ok(config) => config,
         Err(error) => {

@@ -1,6 +1,7 @@
 //! The router: every route of the Nova API this server implements, the version
 //! documents, and the middleware stack around them.
 
+pub mod control;
 pub mod extra_specs;
 pub mod flavor_access;
 pub mod flavor_manage;
@@ -9,12 +10,15 @@ pub mod versions;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 use crate::middleware;
 use crate::state::AppState;
+
+/// Path prefix of the control API, outside Nova's and Keystone's URL space.
+pub const CONTROL_PREFIX: &str = "/_mock";
 
 /// Builds the application router for the given state.
 pub fn router(state: AppState) -> Router {
@@ -32,16 +36,35 @@ pub fn router(state: AppState) -> Router {
             middleware::compute_context,
         ));
 
+    let control = Router::new()
+        .route(
+            &format!("{CONTROL_PREFIX}/journal"),
+            get(control::list_journal).delete(control::clear_journal),
+        )
+        .route(
+            &format!("{CONTROL_PREFIX}/journal/count"),
+            get(control::count_journal),
+        )
+        .route(&format!("{CONTROL_PREFIX}/reset"), post(control::reset))
+        .route(&format!("{CONTROL_PREFIX}/seed"), post(control::load_seed))
+        .route(
+            &format!("{CONTROL_PREFIX}/state"),
+            get(control::export_state),
+        )
+        .route("/healthz", get(control::healthz))
+        .route("/readyz", get(control::readyz));
+
     Router::new()
         .route("/", get(versions::list_versions))
         .route("/v2", get(versions::show_legacy_version))
         .route("/v2/", get(versions::show_legacy_version))
         .merge(compute)
+        .merge(control)
         .merge(crate::keystone::routes::router(&state))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .layer(from_fn_with_state(state.clone(), middleware::compute_gate))
-        .layer(from_fn(middleware::log_requests))
+        .layer(from_fn_with_state(state.clone(), middleware::log_requests))
         .with_state(state)
 }
 

@@ -2,11 +2,14 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::ids::IdGenerator;
+use crate::journal::Journal;
 use crate::keystone::Keystone;
-use crate::store::Store;
+use crate::namespaces::{Namespaces, SeedDocument};
 
 /// Cheap-to-clone handle on the application's shared state.
 #[derive(Debug, Clone)]
@@ -17,12 +20,18 @@ pub struct AppState(Arc<App>);
 pub struct App {
     /// Effective configuration.
     pub config: Config,
-    /// The flavor store.
-    pub store: Store,
+    /// The flavor stores, one per namespace.
+    pub namespaces: Namespaces,
     /// Resolves tokens to identities.
     pub authenticator: Authenticator,
     /// The built-in Keystone: accounts and issued tokens.
     pub keystone: Keystone,
+    /// Source of request ids, flavor ids and token values.
+    pub ids: IdGenerator,
+    /// Record of served requests.
+    pub journal: Journal,
+    /// Whether the server is listening and not shutting down.
+    ready: AtomicBool,
 }
 
 impl AppState {
@@ -32,16 +41,36 @@ impl AppState {
     /// Fails when the seed flavors repeat an id or a name, or the Keystone
     /// accounts are invalid.
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let store = Store::with_flavors(config.seed_flavors())
+        let seed = SeedDocument {
+            flavors: config.flavors.clone(),
+        };
+        let namespaces = Namespaces::new(seed, config.max_namespaces)
             .map_err(|error| anyhow::anyhow!("invalid seed flavors: {error}"))?;
-        let keystone = Keystone::new(&config.keystone)?;
+        let keystone = Keystone::new(&config.keystone, config.seed)?;
         let authenticator = Authenticator::new(&config, keystone.tokens.clone());
+        let ids = IdGenerator::new(config.seed);
+        let journal = Journal::new(config.journal_capacity);
         Ok(Self(Arc::new(App {
             config,
-            store,
+            namespaces,
             authenticator,
             keystone,
+            ids,
+            journal,
+            ready: AtomicBool::new(false),
         })))
+    }
+}
+
+impl App {
+    /// Tells whether the server is listening and not shutting down.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Marks the server ready or not.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
     }
 }
 

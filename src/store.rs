@@ -46,8 +46,6 @@ pub struct Flavor {
     /// Projects granted access to a private flavor, in the order access was
     /// granted, which is the order Nova lists them in.
     pub projects: Vec<String>,
-    /// Creation order, standing in for `created_at` when sorting.
-    pub created_seq: u64,
     /// Order of the last update, standing in for `updated_at` when sorting.
     pub updated_seq: Option<u64>,
 }
@@ -230,10 +228,8 @@ struct Flavors {
     by_id: BTreeMap<String, Arc<Flavor>>,
     /// Next internal id; Nova's ids come from an auto-increment column.
     next_internal_id: u64,
-    /// Monotonic counter for `created_seq` and `updated_seq`.
+    /// Monotonic counter for `updated_seq`.
     clock: u64,
-    /// Bumped on every change, so that a persistence task can tell when to save.
-    generation: u64,
 }
 
 /// Shared handle to one flavor store; cloning it is cheap.
@@ -244,11 +240,43 @@ struct Flavors {
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     flavors: Arc<RwLock<Flavors>>,
+    changes: Arc<ChangeCounter>,
 }
 
-/// The fields of a flavor to create; the store assigns the internal id.
+/// Counts changes to a set of stores, so that persistence can tell when to save
+/// and which changes a save covers.
+#[derive(Debug, Default)]
+pub struct ChangeCounter {
+    value: std::sync::atomic::AtomicU64,
+    notify: tokio::sync::Notify,
+}
+
+impl ChangeCounter {
+    /// Returns the number of changes so far.
+    pub fn current(&self) -> u64 {
+        self.value.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Completes after the next change.
+    pub async fn changed(&self) {
+        self.notify.notified().await;
+    }
+
+    /// Records a change. Stores call it while they still hold their write lock,
+    /// so that a snapshot taken after reading the counter contains the change.
+    fn bump(&self) {
+        self.value.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+}
+
+/// The fields of a flavor to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewFlavor {
+    /// Internal id to keep, when restoring saved state; the store assigns the
+    /// next free one when `None`.
+    pub internal_id: Option<u64>,
     /// Public flavor id.
     pub flavor_id: String,
     /// Flavor name.
@@ -283,7 +311,21 @@ impl Store {
     /// # Errors
     /// Returns the first duplicate flavor id or name.
     pub fn with_flavors(flavors: impl IntoIterator<Item = NewFlavor>) -> Result<Self, StoreError> {
-        let store = Self::default();
+        Self::with_changes(flavors, Arc::default())
+    }
+
+    /// Builds a store holding the given flavors whose changes count on `changes`.
+    ///
+    /// # Errors
+    /// Returns the first duplicate flavor id or name.
+    pub fn with_changes(
+        flavors: impl IntoIterator<Item = NewFlavor>,
+        changes: Arc<ChangeCounter>,
+    ) -> Result<Self, StoreError> {
+        let store = Self {
+            flavors: Arc::default(),
+            changes,
+        };
         store.replace_all(flavors)?;
         Ok(store)
     }
@@ -296,16 +338,27 @@ impl Store {
         self.flavors.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Replaces every flavor, resetting internal ids to start at 1.
+    /// Replaces every flavor. Flavors without an internal id get the next free
+    /// one, in order.
     ///
     /// # Errors
-    /// Returns the first duplicate flavor id or name; the store is then unchanged.
+    /// Returns the first duplicate flavor id, name or internal id; the store is
+    /// then unchanged.
     pub fn replace_all(
         &self,
         flavors: impl IntoIterator<Item = NewFlavor>,
     ) -> Result<(), StoreError> {
-        let mut fresh = Flavors::default();
+        let flavors: Vec<NewFlavor> = flavors.into_iter().collect();
+        let mut fresh = Flavors {
+            next_internal_id: flavors
+                .iter()
+                .filter_map(|f| f.internal_id)
+                .max()
+                .unwrap_or(0),
+            ..Flavors::default()
+        };
         let mut names = HashSet::new();
+        let mut internal_ids = HashSet::new();
         for flavor in flavors {
             if !names.insert(flavor.name.clone()) {
                 return Err(StoreError::DuplicateName(flavor.name));
@@ -313,17 +366,23 @@ impl Store {
             if fresh.by_id.contains_key(&flavor.flavor_id) {
                 return Err(StoreError::DuplicateId(flavor.flavor_id));
             }
-            fresh.insert(flavor);
+            let inserted = fresh.insert(flavor);
+            if !internal_ids.insert(inserted.internal_id) {
+                return Err(StoreError::DuplicateId(format!(
+                    "{} (internal id {})",
+                    inserted.flavor_id, inserted.internal_id
+                )));
+            }
         }
         let mut flavors = self.write();
-        fresh.generation = flavors.generation + 1;
         *flavors = fresh;
+        self.changes.bump();
         Ok(())
     }
 
-    /// Returns a counter that changes whenever the store changes.
-    pub fn generation(&self) -> u64 {
-        self.read().generation
+    /// Returns the counter of changes this store reports to.
+    pub fn changes(&self) -> &Arc<ChangeCounter> {
+        &self.changes
     }
 
     /// Returns every flavor in flavor id order, for export and persistence.
@@ -432,8 +491,9 @@ impl Store {
         if flavors.by_id.contains_key(&flavor.flavor_id) {
             return Err(StoreError::DuplicateId(flavor.flavor_id));
         }
-        flavors.generation += 1;
-        Ok(flavors.insert(flavor))
+        let flavor = flavors.insert(flavor);
+        self.changes.bump();
+        Ok(flavor)
     }
 
     /// Deletes a flavor with its extra specs and access list.
@@ -446,7 +506,7 @@ impl Store {
             .by_id
             .remove(flavor_id)
             .ok_or_else(|| StoreError::FlavorNotFound(flavor_id.to_owned()))?;
-        flavors.generation += 1;
+        self.changes.bump();
         Ok(())
     }
 
@@ -542,7 +602,7 @@ impl Store {
             flavors.clock += 1;
             flavor.updated_seq = Some(flavors.clock);
         }
-        flavors.generation += 1;
+        self.changes.bump();
         Ok(())
     }
 
@@ -611,10 +671,15 @@ impl Store {
 
 impl Flavors {
     fn insert(&mut self, new: NewFlavor) -> Arc<Flavor> {
-        self.next_internal_id += 1;
-        self.clock += 1;
+        let internal_id = match new.internal_id {
+            Some(id) => id,
+            None => {
+                self.next_internal_id += 1;
+                self.next_internal_id
+            }
+        };
         let flavor = Arc::new(Flavor {
-            internal_id: self.next_internal_id,
+            internal_id,
             flavor_id: new.flavor_id,
             name: new.name,
             memory_mb: new.memory_mb,
@@ -629,7 +694,6 @@ impl Flavors {
             description: new.description,
             extra_specs: new.extra_specs,
             projects: new.projects,
-            created_seq: self.clock,
             updated_seq: None,
         });
         self.by_id.insert(flavor.flavor_id.clone(), flavor.clone());
@@ -671,7 +735,8 @@ impl ListQuery {
 
 fn compare_by(key: SortKey, a: &Flavor, b: &Flavor) -> std::cmp::Ordering {
     match key {
-        SortKey::CreatedAt => a.created_seq.cmp(&b.created_seq),
+        // Internal ids grow in creation order, like `created_at`.
+        SortKey::CreatedAt => a.internal_id.cmp(&b.internal_id),
         SortKey::Description => a.description.cmp(&b.description),
         SortKey::Disabled => a.disabled.cmp(&b.disabled),
         SortKey::EphemeralGb => a.ephemeral_gb.cmp(&b.ephemeral_gb),

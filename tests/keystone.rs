@@ -824,3 +824,41 @@ async fn unsupported_method_on_tokens_is_405() {
 
     assert_keystone_error(&response, 405, "Method Not Allowed");
 }
+
+#[tokio::test]
+async fn namespace_login_stays_in_namespace() {
+    let server = TestServer::start("").await;
+    let body = password_body("admin", "secret", Some("admin"));
+
+    let response = server
+        .send(
+            Request::new("POST", "/ns/team/identity/v3/auth/tokens")
+                .header("Content-Type", "application/json")
+                .body(body.to_string()),
+        )
+        .await;
+
+    assert_eq!(response.status, 201, "{}", response.text());
+    let catalog = &response.json()["token"]["catalog"];
+    let namespace_root = format!("{}/ns/team", server.url());
+    assert_eq!(
+        catalog[0]["endpoints"][0]["url"],
+        format!("{namespace_root}/v2.1")
+    );
+    assert_eq!(
+        catalog[1]["endpoints"][0]["url"],
+        format!("{namespace_root}/identity")
+    );
+    let token = response.header("x-subject-token").unwrap().to_owned();
+    let write = server
+        .send_json(
+            "POST",
+            "/ns/team/v2.1/flavors/1/os-extra_specs",
+            &token,
+            r#"{"extra_specs": {"k": "v"}}"#,
+        )
+        .await;
+    assert_eq!(write.status, 200, "{}", write.text());
+    let outside = server.get("/v2.1/flavors/1/os-extra_specs", &token).await;
+    assert_eq!(outside.json(), json!({"extra_specs": {}}));
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get};
@@ -69,8 +69,14 @@ async fn route_not_found() -> KeystoneError {
 
 /// Returns the URL of the v3 API the request came through, such as
 /// `http://127.0.0.1:8774/identity/v3`, and the server root in front of it.
-fn v3_url(state: &AppState, headers: &HeaderMap, path: &str) -> (String, String) {
-    let root = link_root(state, headers, &axum::http::Uri::from_static("/"));
+/// The root includes the namespace prefix of a request made in a namespace.
+fn v3_url(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    path: &str,
+) -> (String, String) {
+    let root = link_root(state, headers, extensions);
     let prefix = if path.starts_with(IDENTITY_PREFIX) {
         IDENTITY_PREFIX
     } else {
@@ -90,7 +96,12 @@ async fn keystone_layer(
 ) -> Response {
     let route = matched.as_str().to_owned();
     let request_id = request.extensions().get::<RequestId>().cloned();
-    let (v3_url, _) = v3_url(&state, request.headers(), request.uri().path());
+    let (v3_url, _) = v3_url(
+        &state,
+        request.headers(),
+        request.extensions(),
+        request.uri().path(),
+    );
 
     let mut response = next.run(request).await;
 
@@ -108,8 +119,8 @@ async fn keystone_layer(
             .insert(header::WWW_AUTHENTICATE, value);
     }
     response.extensions_mut().insert(RouteInfo {
-        route: Some(route),
-        microversion: None,
+        route: Some(route.into()),
+        ..RouteInfo::default()
     });
     response
 }
@@ -129,7 +140,12 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
 /// Serves `GET /identity`: the list of identity API versions, with status 300
 /// and the preferred version in `Location`, as from Keystone.
 async fn list_versions(State(state): State<AppState>, request: Request) -> Response {
-    let (v3_url, _) = v3_url(&state, request.headers(), request.uri().path());
+    let (v3_url, _) = v3_url(
+        &state,
+        request.headers(),
+        request.extensions(),
+        request.uri().path(),
+    );
     let mut response = json_response(StatusCode::MULTIPLE_CHOICES, &views::version_list(&v3_url));
     if let Ok(location) = HeaderValue::from_str(&format!("{v3_url}/")) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -139,7 +155,12 @@ async fn list_versions(State(state): State<AppState>, request: Request) -> Respo
 
 /// Serves `GET /identity/v3`: the v3 version document.
 async fn show_version(State(state): State<AppState>, request: Request) -> Response {
-    let (v3_url, _) = v3_url(&state, request.headers(), request.uri().path());
+    let (v3_url, _) = v3_url(
+        &state,
+        request.headers(),
+        request.extensions(),
+        request.uri().path(),
+    );
     json_response(StatusCode::OK, &views::version_document(&v3_url))
 }
 
@@ -235,7 +256,7 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
         expires_at = %format_timestamp(token.expires_at),
         "issued token"
     );
-    let (_, root) = v3_url(&state, &parts.headers, parts.uri.path());
+    let (_, root) = v3_url(&state, &parts.headers, &parts.extensions, parts.uri.path());
     let catalog = (!wants_no_catalog(parts.uri.query()))
         .then(|| views::catalog(&catalog_urls(&state, &root)));
     let mut response = json_response(StatusCode::CREATED, &views::token_body(token, catalog));
@@ -308,7 +329,7 @@ async fn validate_token(
             "token validation rejected"
         );
     })?;
-    let (_, root) = v3_url(&state, headers, request.uri().path());
+    let (_, root) = v3_url(&state, headers, request.extensions(), request.uri().path());
     let catalog = (!wants_no_catalog(request.uri().query()))
         .then(|| views::catalog(&catalog_urls(&state, &root)));
     let mut response = json_response(StatusCode::OK, &views::token_body(&data, catalog));

@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::config::Secret;
 use super::directory::{Domain, Role};
 use crate::identity::Identity;
+use crate::ids::{IdGenerator, IdKind};
 
 /// The user a token was issued to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,21 +109,19 @@ pub struct IssuedToken {
 }
 
 /// Source of the 16 random bytes behind each token value and audit id.
-///
-/// The server uses [`OsRandom`]; an implementation driven by a seeded generator
-/// would make token values reproducible.
 pub trait RandomSource: Send {
     /// Fills `bytes` with fresh random bytes.
     fn fill(&mut self, bytes: &mut [u8; 16]);
 }
 
-/// Random bytes of a UUIDv4 from the operating system's generator.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsRandom;
+/// The bytes of the UUIDv4s of the server's id generator, in its stream for
+/// token values: random, or the same from run to run when a seed is set.
+#[derive(Debug)]
+pub struct IdSource(IdGenerator);
 
-impl RandomSource for OsRandom {
+impl RandomSource for IdSource {
     fn fill(&mut self, bytes: &mut [u8; 16]) {
-        *bytes = uuid::Uuid::new_v4().into_bytes();
+        *bytes = self.0.uuid(IdKind::Token).into_bytes();
     }
 }
 
@@ -133,9 +132,10 @@ pub struct TokenGenerator {
 }
 
 impl TokenGenerator {
-    /// Builds a generator on the operating system's random numbers.
-    pub fn random() -> Self {
-        Self::with_source(Box::new(OsRandom))
+    /// Builds a generator on random UUIDv4s, or on the reproducible stream of
+    /// token values of `seed` when one is given.
+    pub fn new(seed: Option<u64>) -> Self {
+        Self::with_source(Box::new(IdSource(IdGenerator::new(seed))))
     }
 
     /// Builds a generator on any source of random bytes.
@@ -422,11 +422,23 @@ mod tests {
 
     #[test]
     fn token_values_are_32_hex_digits() {
-        let mut generator = TokenGenerator::random();
+        let mut generator = TokenGenerator::new(None);
         let value = generator.token_value();
         assert_eq!(value.len(), 32);
         assert!(value.bytes().all(|b| b.is_ascii_hexdigit()), "{value}");
         assert_ne!(value, generator.token_value());
+    }
+
+    #[test]
+    fn seed_repeats_token_values() {
+        let mut first = TokenGenerator::new(Some(42));
+        let mut second = TokenGenerator::new(Some(42));
+        assert_eq!(first.token_value(), second.token_value());
+        assert_eq!(first.audit_id(), second.audit_id());
+        assert_ne!(
+            TokenGenerator::new(Some(1)).token_value(),
+            TokenGenerator::new(Some(2)).token_value()
+        );
     }
 
     #[test]

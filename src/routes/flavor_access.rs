@@ -48,7 +48,7 @@ pub async fn list_flavor_access(Ctx(ctx): Ctx) -> Result<Response> {
 pub async fn flavor_action(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
     // Nova picks the action from the body before any other check.
     let action = flavor_schema::parse_action(body.value(), ctx.version_pair())
-        .map_err(ApiError::BadRequest)?;
+        .map_err(crate::routes::flavor_manage::schema_fault)?;
     ctx.check_url_project()?;
     let identity = ctx.identity()?;
     let projects = match action {

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::context::{Ctx, JsonBody, RequestContext};
 use crate::error::{ApiError, Result};
 use crate::flavor_schema;
+use crate::ids::IdKind;
 use crate::policy::Rule;
 use crate::routes::flavors::FlavorBody;
 use crate::store::{Flavor, NewFlavor};
@@ -15,15 +16,16 @@ use crate::views;
 /// Serves `POST /flavors`: creates a flavor and returns it with status 200.
 pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
     ctx.check_url_project()?;
-    let request = flavor_schema::parse_create(body.value(), ctx.version_pair())
-        .map_err(ApiError::BadRequest)?;
+    let request =
+        flavor_schema::parse_create(body.value(), ctx.version_pair()).map_err(schema_fault)?;
     Rule::FlavorCreate.authorize(ctx.identity()?)?;
 
     // Nova generates a UUID4 when the request gives no id (or null, or 0).
     let flavor_id = request
         .id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        .unwrap_or_else(|| ctx.state.ids.uuid(IdKind::Flavor).to_string());
     let flavor = ctx.store.create(NewFlavor {
+        internal_id: None,
         flavor_id,
         name: request.name,
         memory_mb: request.ram,
@@ -50,8 +52,8 @@ pub async fn update_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
         ));
     }
     ctx.check_url_project()?;
-    let description = flavor_schema::parse_update(body.value(), ctx.version_pair())
-        .map_err(ApiError::BadRequest)?;
+    let description =
+        flavor_schema::parse_update(body.value(), ctx.version_pair()).map_err(schema_fault)?;
     Rule::FlavorUpdate.authorize(ctx.identity()?)?;
 
     let flavor = ctx
@@ -75,6 +77,19 @@ pub async fn delete_flavor(Ctx(ctx): Ctx) -> Result<Response> {
         )],
     )
         .into_response())
+}
+
+/// Maps a flavor body error to Nova's fault.
+///
+/// Nova answers a few malformed bodies (a float for an integer field, say) with
+/// a 500 from an unhandled exception. mock-nova sends those with Nova's message
+/// but status 400, so that a client sees its own mistake rather than a server
+/// failure.
+pub fn schema_fault(message: String) -> ApiError {
+    match flavor_schema::error_status(&message) {
+        404 => ApiError::NotFound(message),
+        _ => ApiError::BadRequest(message),
+    }
 }
 
 /// Builds the `{"flavor": {...}}` answer of create and update; extra specs are

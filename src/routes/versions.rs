@@ -62,7 +62,7 @@ fn version_entry(root: &str, id: &str, max: &str, full: bool) -> serde_json::Val
 /// headers. A request whose `Accept` names the compute media type gets the v2.1
 /// document instead, as from Nova.
 pub async fn list_versions(State(state): State<AppState>, request: Request) -> Response {
-    let root = link_root(&state, request.headers(), request.uri());
+    let root = link_root(&state, request.headers(), request.extensions());
     let max = state.config.max_microversion.to_string();
     let wants_v21 = request
         .headers()
@@ -108,7 +108,7 @@ pub async fn show_version(Ctx(ctx): Ctx) -> Result<Response> {
 
 /// Serves `GET /v2` and `/v2/`: the document of the deprecated v2.0 API.
 pub async fn show_legacy_version(State(state): State<AppState>, request: Request) -> Response {
-    let root = link_root(&state, request.headers(), request.uri());
+    let root = link_root(&state, request.headers(), request.extensions());
     let max = state.config.max_microversion.to_string();
     views::json(&json!({"version": version_entry(&root, "v2.0", &max, true)}))
 }
@@ -116,7 +116,7 @@ pub async fn show_legacy_version(State(state): State<AppState>, request: Request
 /// Serves any other path outside the APIs: Nova's 300 with the version each API
 /// would give the same path.
 pub async fn multiple_choices(State(state): State<AppState>, request: Request) -> Response {
-    let root = link_root(&state, request.headers(), request.uri());
+    let root = link_root(&state, request.headers(), request.extensions());
     let path = request.uri().path().trim_start_matches('/');
     let choice = |id: &str, status: &str, prefix: &str, media: &str| {
         json!({

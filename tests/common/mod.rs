@@ -235,6 +235,15 @@ impl Response {
     }
 }
 
+/// Sends raw bytes over a fresh connection and reads the whole response.
+pub async fn send_raw(addr: SocketAddr, bytes: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connect to server");
+    stream.write_all(bytes).await.expect("send request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read response");
+    Response::parse(&raw, false)
+}
+
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = body.windows(2).position(|window| window == b"\r\n") {

@@ -1,0 +1,141 @@
+//! The outermost layer: assigns the request id, logs one line per request and
+//! records the request in the journal.
+
+use std::time::{Instant, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{Namespace, RouteInfo};
+use crate::context::{self, RequestId};
+use crate::error::ApiError;
+use crate::journal::{JournalEntry, RecordedBody};
+use crate::state::AppState;
+
+/// Logs one line per request and assigns its request id.
+pub async fn log_requests(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let time = SystemTime::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let namespace = request.extensions().get::<Namespace>().cloned();
+    let request_id = RequestId::generate(&state.ids);
+    request.extensions_mut().insert(request_id.clone());
+
+    let journaled = state.journal.is_enabled() && is_journaled(&path);
+    let body = if journaled && context::method_has_body(&method) {
+        match capture_body(request, &state).await {
+            Ok((restored, body)) => {
+                request = restored;
+                body
+            }
+            Err(response) => return response,
+        }
+    } else {
+        None
+    };
+
+    let response = next.run(request).await;
+
+    let info = response.extensions().get::<RouteInfo>();
+    let route = info.and_then(|info| info.route.as_deref()).unwrap_or("-");
+    let version = info
+        .and_then(|info| info.microversion.as_deref())
+        .unwrap_or("-");
+    let status = response.status().as_u16();
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    match response.extensions().get::<ApiError>() {
+        Some(fault) if response.status().is_server_error() => tracing::error!(
+            target: "mock_nova::request",
+            %method, path, route, status, microversion = version,
+            request_id = %request_id, latency_us, fault = %fault,
+            "request failed"
+        ),
+        Some(fault) => tracing::info!(
+            target: "mock_nova::request",
+            %method, path, route, status, microversion = version,
+            request_id = %request_id, latency_us, fault = %fault,
+            "request"
+        ),
+        None => tracing::info!(
+            target: "mock_nova::request",
+            %method, path, route, status, microversion = version,
+            request_id = %request_id, latency_us,
+            "request"
+        ),
+    }
+
+    if journaled {
+        let fault = response
+            .extensions()
+            .get::<ApiError>()
+            .map(ToString::to_string);
+        let info = info.cloned().unwrap_or_default();
+        state.journal.record(JournalEntry {
+            seq: 0,
+            time,
+            namespace: namespace.map(|namespace| namespace.name),
+            method,
+            body: body.and_then(|bytes| RecordedBody::new(bytes, is_identity_path(&path))),
+            path,
+            query,
+            route: info.route,
+            flavor_id: info.flavor_id,
+            key: info.key,
+            identity: info.identity,
+            microversion: info.microversion,
+            request_id: request_id.0,
+            status,
+            fault,
+            injected_by: None,
+            latency_us,
+        });
+    }
+    response
+}
+
+/// Tells whether requests to a path go into the journal: those of the Nova and
+/// Keystone APIs, not those of the control API.
+fn is_journaled(path: &str) -> bool {
+    !path.starts_with(crate::routes::CONTROL_PREFIX)
+}
+
+/// Tells whether a path belongs to Keystone, whose bodies carry secrets.
+fn is_identity_path(path: &str) -> bool {
+    path.starts_with("/identity") || path.starts_with("/v3")
+}
+
+/// Reads a request body into memory for the journal and puts it back.
+///
+/// Only bodies with a `Content-Length` within the size limit are read; the
+/// others pass untouched, so the 413 and the chunked-body rules further in
+/// still apply to them.
+async fn capture_body(
+    request: Request,
+    state: &AppState,
+) -> Result<(Request, Option<Bytes>), Response> {
+    let limit = state.config.max_request_body_size;
+    let within_limit =
+        context::content_length(request.headers()).is_some_and(|length| length <= limit as u64);
+    if !within_limit {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok((
+            Request::from_parts(parts, Body::from(bytes.clone())),
+            Some(bytes),
+        )),
+        Err(error) => {
+            tracing::debug!(%error, "failed to read a request body");
+            Err(ApiError::malformed_body().into_response())
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! End-to-end tests of the control API: journal, reset, seed, export, faults
+//! and health checks.
+
+mod common;
+
+use common::{Request, TestServer};
+use serde_json::json;
+
+const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+fn admin() -> String {
+    format!("admin:{PROJECT}")
+}
+
+const CONFIG: &str = r#"
+auth = "noauth"
+journal_capacity = 5
+
+[[flavors]]
+id = "1"
+name = "m1.tiny"
+ram = 512
+disk = 1
+vcpus = 1
+"#;
+
+async fn put_spec(server: &TestServer, key: &str, value: &str) -> common::Response {
+    let path = format!("/v2.1/flavors/1/os-extra_specs/{key}");
+    let body = format!(r#"{{"{key}": "{value}"}}"#);
+    server.send_json("PUT", &path, &admin(), &body).await
+}
+
+#[tokio::test]
+async fn journal_filters_writes() {
+    let server = TestServer::start(CONFIG).await;
+    assert_eq!(put_spec(&server, "a", "1").await.status, 200);
+    assert_eq!(put_spec(&server, "b", "2").await.status, 200);
+    let bad = server
+        .send_json("PUT", "/v2.1/flavors/1/os-extra_specs/c", &admin(), "{}")
+        .await;
+    assert_eq!(bad.status, 400);
+
+    let page = server
+        .send(Request::new(
+            "GET",
+            "/_mock/journal?method=PUT&flavor_id=1&status=200",
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    let body = page.json();
+    assert_eq!(body["count"], 2);
+    let first = &body["entries"][0];
+    assert_eq!(first["key"], "a");
+    assert_eq!(first["body"], json!({"a": "1"}));
+    assert_eq!(first["project"], PROJECT);
+    assert_eq!(first["user"], "admin");
+    assert_eq!(first["microversion"], "2.1");
+    assert_eq!(
+        first["route"],
+        "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}"
+    );
+    assert!(
+        first["request_id"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("req-")
+    );
+}
+
+#[tokio::test]
+async fn journal_records_fault_message() {
+    let server = TestServer::start(CONFIG).await;
+    server
+        .send_json("PUT", "/v2.1/flavors/1/os-extra_specs/c", &admin(), "{}")
+        .await;
+    let page = server
+        .send(Request::new("GET", "/_mock/journal?status=400"))
+        .await
+        .json();
+    assert_eq!(page["entries"][0]["fault"], "{} should be non-empty");
+}
+
+#[tokio::test]
+async fn journal_request_id_matches_header() {
+    let server = TestServer::start(CONFIG).await;
+    let response = put_spec(&server, "a", "1").await;
+    let request_id = response
+        .header("x-openstack-request-id")
+        .unwrap_or_default();
+    let count = server
+        .send(Request::new(
+            "GET",
+            &format!("/_mock/journal/count?request_id={request_id}"),
+        ))
+        .await
+        .json();
+    assert_eq!(count, json!({"count": 1}));
+}
+
+#[tokio::test]
+async fn journal_is_bounded() {
+    let server = TestServer::start(CONFIG).await;
+    for index in 0..8 {
+        put_spec(&server, &format!("k{index}"), "v").await;
+    }
+    let page = server
+        .send(Request::new("GET", "/_mock/journal"))
+        .await
+        .json();
+    assert_eq!(page["count"], 5);
+    assert_eq!(page["dropped"], 3);
+    assert_eq!(page["capacity"], 5);
+    assert_eq!(page["entries"][0]["key"], "k3");
+}
+
+#[tokio::test]
+async fn journal_clear_empties() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "a", "1").await;
+    let cleared = server.send(Request::new("DELETE", "/_mock/journal")).await;
+    assert_eq!(cleared.status, 204);
+    let count = server
+        .send(Request::new("GET", "/_mock/journal/count"))
+        .await
+        .json();
+    assert_eq!(count["count"], 0);
+}
+
+#[tokio::test]
+async fn journal_never_stores_tokens() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "a", "1").await;
+    let text = server
+        .send(Request::new("GET", "/_mock/journal"))
+        .await
+        .text();
+    assert!(!text.contains("admin:"), "{text}");
+}
+
+#[tokio::test]
+async fn journal_rejects_unknown_filter() {
+    let server = TestServer::start(CONFIG).await;
+    let response = server
+        .send(Request::new("GET", "/_mock/journal?colour=red"))
+        .await;
+    assert_eq!(response.status, 400);
+    let message = response.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("colour"), "{message}");
+}
+
+#[tokio::test]
+async fn reset_restores_seed() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "a", "1").await;
+    let reset = server.send(Request::new("POST", "/_mock/reset")).await;
+    assert_eq!(reset.status, 204);
+    let specs = server.get("/v2.1/flavors/1/os-extra_specs", &admin()).await;
+    assert_eq!(specs.json(), json!({"extra_specs": {}}));
+}
+
+#[tokio::test]
+async fn seed_json_replaces_state() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = r#"{"flavors": [{"id": "x", "name": "x", "ram": 1, "disk": 0, "vcpus": 1,
+        "extra_specs": {"hw:cpu_policy": "dedicated"}}]}"#;
+    let loaded = server
+        .send(
+            Request::new("POST", "/_mock/seed")
+                .header("Content-Type", "application/json")
+                .body(seed),
+        )
+        .await;
+    assert_eq!(loaded.status, 204, "{}", loaded.text());
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 404);
+    let spec = server
+        .get("/v2.1/flavors/x/os-extra_specs/hw:cpu_policy", &admin())
+        .await;
+    assert_eq!(spec.text(), r#"{"hw:cpu_policy": "dedicated"}"#);
+
+    // A reset now returns to the loaded seed.
+    server.send(Request::new("POST", "/_mock/reset")).await;
+    assert_eq!(server.get("/v2.1/flavors/x", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn seed_toml_is_accepted() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = "[[flavors]]\nid = \"t\"\nname = \"t\"\nram = 1\ndisk = 0\nvcpus = 1\n";
+    let loaded = server
+        .send(
+            Request::new("POST", "/_mock/seed")
+                .header("Content-Type", "application/toml")
+                .body(seed),
+        )
+        .await;
+    assert_eq!(loaded.status, 204, "{}", loaded.text());
+    assert_eq!(server.get("/v2.1/flavors/t", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn invalid_seed_changes_nothing() {
+    let server = TestServer::start(CONFIG).await;
+    let seed = r#"{"flavors": [{"id": "x", "name": "x", "ram": 1, "disk": 0, "vcpus": 1},
+        {"id": "x", "name": "y", "ram": 1, "disk": 0, "vcpus": 1}]}"#;
+    let response = server
+        .send(Request::new("POST", "/_mock/seed").body(seed))
+        .await;
+    assert_eq!(response.status, 400);
+    let message = response.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("Flavor with ID x already exists"),
+        "{message}"
+    );
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+
+    let malformed = server
+        .send(Request::new("POST", "/_mock/seed").body("{"))
+        .await;
+    assert_eq!(malformed.status, 400);
+}
+
+#[tokio::test]
+async fn export_feeds_back_as_seed() {
+    let server = TestServer::start(CONFIG).await;
+    put_spec(&server, "b", "2").await;
+    put_spec(&server, "a", "1").await;
+    let exported = server
+        .send(Request::new("GET", "/_mock/state?namespace=default"))
+        .await;
+    assert_eq!(exported.status, 200);
+    let text = exported.text();
+    assert_eq!(
+        exported.json()["flavors"][0]["extra_specs"],
+        json!({"a": "1", "b": "2"})
+    );
+
+    server.send(Request::new("POST", "/_mock/reset")).await;
+    let reloaded = server
+        .send(Request::new("POST", "/_mock/seed").body(text.clone()))
+        .await;
+    assert_eq!(reloaded.status, 204);
+    let again = server
+        .send(Request::new("GET", "/_mock/state?namespace=default"))
+        .await;
+    assert_eq!(again.text(), text);
+}
+
+#[tokio::test]
+async fn namespaces_are_isolated() {
+    let server = TestServer::start(CONFIG).await;
+    let path = |ns: &str| format!("/ns/{ns}/v2.1/flavors/1/os-extra_specs/k");
+    let put_a = server
+        .send_json("PUT", &path("a"), &admin(), r#"{"k": "from-a"}"#)
+        .await;
+    assert_eq!(put_a.status, 200);
+    let put_b = server
+        .send_json("PUT", &path("b"), &admin(), r#"{"k": "from-b"}"#)
+        .await;
+    assert_eq!(put_b.status, 200);
+
+    assert_eq!(
+        server.get(&path("a"), &admin()).await.text(),
+        r#"{"k": "from-a"}"#
+    );
+    assert_eq!(
+        server.get(&path("b"), &admin()).await.text(),
+        r#"{"k": "from-b"}"#
+    );
+    let default = server
+        .get("/v2.1/flavors/1/os-extra_specs/k", &admin())
+        .await;
+    assert_eq!(default.status, 404);
+}
+
+#[tokio::test]
+async fn namespace_links_point_into_namespace() {
+    let server = TestServer::start(CONFIG).await;
+    let body = server.get("/ns/team/v2.1/flavors/1", &admin()).await.json();
+    assert_eq!(
+        body["flavor"]["links"][0]["href"],
+        format!("{}/ns/team/v2.1/flavors/1", server.url())
+    );
+}
+
+#[tokio::test]
+async fn namespace_reset_leaves_others() {
+    let server = TestServer::start(CONFIG).await;
+    let path = |ns: &str| format!("/ns/{ns}/v2.1/flavors/1/os-extra_specs/k");
+    server
+        .send_json("PUT", &path("a"), &admin(), r#"{"k": "1"}"#)
+        .await;
+    server
+        .send_json("PUT", &path("b"), &admin(), r#"{"k": "2"}"#)
+        .await;
+    let reset = server.send(Request::new("POST", "/ns/a/_mock/reset")).await;
+    assert_eq!(reset.status, 204);
+    assert_eq!(server.get(&path("a"), &admin()).await.status, 404);
+    assert_eq!(server.get(&path("b"), &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn namespace_limit_and_name() {
+    let server = TestServer::start("auth = \"noauth\"\nmax_namespaces = 1\n").await;
+    assert_eq!(
+        server.get("/ns/one/v2.1/flavors", &admin()).await.status,
+        200
+    );
+    let over = server.get("/ns/two/v2.1/flavors", &admin()).await;
+    assert_eq!(over.status, 409);
+    let message = over.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("namespace limit"), "{message}");
+    let invalid = server.get("/ns/bad%20name/v2.1/flavors", &admin()).await;
+    assert_eq!(invalid.status, 400);
+}
+
+#[tokio::test]
+async fn health_endpoints_answer() {
+    let server = TestServer::start(CONFIG).await;
+    let health = server.send(Request::new("GET", "/healthz")).await;
+    assert_eq!(health.status, 200);
+    let ready = server.send(Request::new("GET", "/readyz")).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json(), json!({"status": "ready"}));
+}

@@ -1,0 +1,559 @@
+//! End-to-end tests of the flavor routes over HTTP: lists and their filters,
+//! views per microversion, create, update, delete and flavor access.
+
+mod common;
+
+use common::{Request, TestServer};
+use serde_json::{Value, json};
+
+const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const MEMBER_PROJECT: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+fn admin() -> String {
+    format!("admin:{PROJECT}")
+}
+
+fn member() -> String {
+    format!("demo:{MEMBER_PROJECT}")
+}
+
+const CONFIG: &str = r#"
+auth = "noauth"
+
+[[flavors]]
+id = "a"
+name = "alpha"
+ram = 512
+disk = 1
+vcpus = 1
+extra_specs = { "k" = "v" }
+
+[[flavors]]
+id = "b"
+name = "beta"
+ram = 2048
+disk = 20
+vcpus = 2
+description = "second"
+
+[[flavors]]
+id = "c"
+name = "gamma"
+ram = 1024
+disk = 10
+vcpus = 1
+is_public = false
+projects = ["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]
+
+[[flavors]]
+id = "d"
+name = "delta"
+ram = 4096
+disk = 40
+vcpus = 4
+disabled = true
+"#;
+
+async fn server() -> TestServer {
+    TestServer::start(CONFIG).await
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["flavors"]
+        .as_array()
+        .expect("flavors list")
+        .iter()
+        .map(|flavor| flavor["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn list(server: &TestServer, query: &str, token: &str) -> Value {
+    let response = server.get(&format!("/v2.1/flavors{query}"), token).await;
+    assert_eq!(response.status, 200, "{query}: {}", response.text());
+    response.json()
+}
+
+#[tokio::test]
+async fn admin_list_default_hides_private() {
+    let server = server().await;
+    assert_eq!(ids(&list(&server, "", &admin()).await), ["a", "b", "d"]);
+}
+
+#[tokio::test]
+async fn admin_list_is_public_none_shows_all() {
+    let server = server().await;
+    let body = list(&server, "?is_public=None", &admin()).await;
+    assert_eq!(ids(&body), ["a", "b", "c", "d"]);
+}
+
+#[tokio::test]
+async fn admin_list_is_public_false() {
+    let server = server().await;
+    assert_eq!(
+        ids(&list(&server, "?is_public=false", &admin()).await),
+        ["c"]
+    );
+}
+
+#[tokio::test]
+async fn admin_list_bad_is_public() {
+    let server = server().await;
+    let response = server.get("/v2.1/flavors?is_public=maybe", &admin()).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(response.fault().1, "Invalid is_public filter [maybe]");
+}
+
+#[tokio::test]
+async fn member_list_shows_shared_hides_disabled() {
+    let server = server().await;
+    let body = list(&server, "?is_public=false", &member()).await;
+    assert_eq!(ids(&body), ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn list_filters_min_ram_and_disk() {
+    let server = server().await;
+    assert_eq!(
+        ids(&list(&server, "?minRam=2048", &admin()).await),
+        ["b", "d"]
+    );
+    assert_eq!(ids(&list(&server, "?minDisk=30", &admin()).await), ["d"]);
+    let response = server.get("/v2.1/flavors?minRam=lots", &admin()).await;
+    assert_eq!(response.fault().1, "Invalid minRam filter [lots]");
+}
+
+#[tokio::test]
+async fn list_sorts_by_key_and_direction() {
+    let server = server().await;
+    let body = list(&server, "?sort_key=memory_mb&sort_dir=desc", &admin()).await;
+    assert_eq!(ids(&body), ["d", "b", "a"]);
+    let body = list(&server, "?sort_key=name", &admin()).await;
+    assert_eq!(ids(&body), ["a", "b", "d"]);
+}
+
+#[tokio::test]
+async fn list_rejects_bad_sort_dir() {
+    let server = server().await;
+    let response = server.get("/v2.1/flavors?sort_dir=up", &admin()).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(
+        response.fault().1,
+        "Invalid input for query parameters sort_dir. Value: up. 'up' is not one of ['asc', 'desc']"
+    );
+}
+
+#[tokio::test]
+async fn list_pages_with_limit_and_marker() {
+    let server = server().await;
+    let first = list(&server, "?limit=2", &admin()).await;
+    assert_eq!(ids(&first), ["a", "b"]);
+    let next = first["flavors_links"][0]["href"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(
+        next,
+        format!("{}/v2.1/flavors?limit=2&marker=b", server.url())
+    );
+    let second = list(&server, "?limit=2&marker=b", &admin()).await;
+    assert_eq!(ids(&second), ["d"]);
+    assert!(second.get("flavors_links").is_none());
+}
+
+#[tokio::test]
+async fn list_limit_zero_is_empty() {
+    let server = server().await;
+    let body = list(&server, "?limit=0", &admin()).await;
+    assert_eq!(body, json!({"flavors": []}));
+}
+
+#[tokio::test]
+async fn list_rejects_negative_limit() {
+    let server = server().await;
+    let response = server.get("/v2.1/flavors?limit=-1", &admin()).await;
+    assert_eq!(
+        response.fault().1,
+        "Invalid input for query parameters limit. Value: -1. '-1' does not match '^[0-9]*$'"
+    );
+}
+
+#[tokio::test]
+async fn list_unknown_marker_is_400() {
+    let server = server().await;
+    let response = server.get("/v2.1/flavors?marker=zzz", &admin()).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(response.fault().1, "marker [zzz] not found");
+}
+
+#[tokio::test]
+async fn list_unknown_param_by_microversion() {
+    let server = server().await;
+    let request = |version: &str| {
+        Request::new("GET", "/v2.1/flavors?foo=1")
+            .token(&admin())
+            .microversion(version)
+    };
+    assert_eq!(server.send(request("2.74")).await.status, 200);
+    let rejected = server.send(request("2.75")).await;
+    assert_eq!(rejected.status, 400);
+    assert_eq!(
+        rejected.fault().1,
+        "Additional properties are not allowed ('foo' was unexpected)"
+    );
+}
+
+#[tokio::test]
+async fn list_name_filter_from_2_102() {
+    let server = server().await;
+    let request = Request::new("GET", "/v2.1/flavors?name=^(al|be)")
+        .token(&admin())
+        .microversion("2.102");
+    let response = server.send(request).await;
+    assert_eq!(ids(&response.json()), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn links_carry_project_from_url() {
+    let server = server().await;
+    let path = format!("/v2.1/{PROJECT}/flavors/a");
+    let body = server.get(&path, &admin()).await.json();
+    let links = &body["flavor"]["links"];
+    assert_eq!(
+        links[0]["href"],
+        format!("{}/v2.1/{PROJECT}/flavors/a", server.url())
+    );
+    assert_eq!(
+        links[1]["href"],
+        format!("{}/{PROJECT}/flavors/a", server.url())
+    );
+}
+
+#[tokio::test]
+async fn show_shapes_by_microversion() {
+    let server = server().await;
+    let show = |version: &str| {
+        Request::new("GET", "/v2.1/flavors/a")
+            .token(&admin())
+            .microversion(version)
+    };
+    let old = server.send(show("2.1")).await.json()["flavor"].clone();
+    assert_eq!(old["swap"], "");
+    assert!(old.get("description").is_none());
+    assert!(old.get("extra_specs").is_none());
+
+    let v261 = server.send(show("2.61")).await.json()["flavor"].clone();
+    assert_eq!(v261["description"], Value::Null);
+    assert_eq!(v261["extra_specs"], json!({"k": "v"}));
+
+    let v275 = server.send(show("2.75")).await.json()["flavor"].clone();
+    assert_eq!(v275["swap"], 0);
+
+    let v2102 = server.send(show("2.102")).await.json()["flavor"].clone();
+    assert!(v2102.get("rxtx_factor").is_none());
+    assert!(v2102.get("OS-FLV-DISABLED:disabled").is_none());
+}
+
+#[tokio::test]
+async fn member_sees_specs_in_show() {
+    let server = server().await;
+    let request = Request::new("GET", "/v2.1/flavors/a")
+        .token(&member())
+        .microversion("2.61");
+    let body = server.send(request).await.json();
+    assert_eq!(body["flavor"]["extra_specs"], json!({"k": "v"}));
+}
+
+#[tokio::test]
+async fn show_private_flavor_by_access() {
+    let server = server().await;
+    assert_eq!(server.get("/v2.1/flavors/c", &member()).await.status, 200);
+    let outsider = "demo:cccccccccccccccccccccccccccccccc";
+    let response = server.get("/v2.1/flavors/c", outsider).await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.fault().1, "Flavor c could not be found.");
+}
+
+#[tokio::test]
+async fn detail_lists_full_views() {
+    let server = server().await;
+    let request = Request::new("GET", "/v2.1/flavors/detail?limit=1")
+        .token(&admin())
+        .microversion("2.61");
+    let body = server.send(request).await.json();
+    assert_eq!(body["flavors"][0]["ram"], 512);
+    assert_eq!(body["flavors"][0]["extra_specs"], json!({"k": "v"}));
+    assert_eq!(
+        body["flavors_links"][0]["href"],
+        format!("{}/v2.1/flavors/detail?limit=1&marker=a", server.url())
+    );
+}
+
+#[tokio::test]
+async fn create_generates_uuid_id() {
+    let server = server().await;
+    let body = r#"{"flavor": {"name": "new", "ram": 512, "vcpus": 1, "disk": 1, "id": null}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors", &admin(), body)
+        .await;
+    assert_eq!(response.status, 200);
+    let id = response.json()["flavor"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(id.len(), 36);
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    assert_eq!(
+        server
+            .get(&format!("/v2.1/flavors/{id}"), &admin())
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn create_duplicate_is_409() {
+    let server = server().await;
+    let body = r#"{"flavor": {"name": "alpha", "ram": 512, "vcpus": 1, "disk": 1}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors", &admin(), body)
+        .await;
+    assert_eq!(response.status, 409);
+    assert_eq!(
+        response.fault(),
+        (
+            "conflictingRequest".into(),
+            "Flavor with name alpha already exists.".into()
+        )
+    );
+    let body = r#"{"flavor": {"name": "other", "ram": 512, "vcpus": 1, "disk": 1, "id": "a"}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors", &admin(), body)
+        .await;
+    assert_eq!(response.fault().1, "Flavor with ID a already exists.");
+}
+
+#[tokio::test]
+async fn create_as_member_is_403() {
+    let server = server().await;
+    let body = r#"{"flavor": {"name": "x", "ram": 512, "vcpus": 1, "disk": 1}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors", &member(), body)
+        .await;
+    assert_eq!(response.status, 403);
+    assert_eq!(
+        response.fault().1,
+        "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed."
+    );
+}
+
+#[tokio::test]
+async fn delete_then_reuse_id() {
+    let server = server().await;
+    let delete = server
+        .send(Request::new("DELETE", "/v2.1/flavors/a").token(&admin()))
+        .await;
+    assert_eq!(delete.status, 202);
+    assert!(delete.body.is_empty());
+    assert_eq!(server.get("/v2.1/flavors/a", &admin()).await.status, 404);
+    assert_eq!(
+        server
+            .get("/v2.1/flavors/a/os-extra_specs", &admin())
+            .await
+            .status,
+        404
+    );
+    let again = server
+        .send(Request::new("DELETE", "/v2.1/flavors/a").token(&admin()))
+        .await;
+    assert_eq!(again.status, 404);
+
+    let body = r#"{"flavor": {"name": "alpha", "ram": 256, "vcpus": 1, "disk": 1, "id": "a"}}"#;
+    let created = server
+        .send_json("POST", "/v2.1/flavors", &admin(), body)
+        .await;
+    assert_eq!(created.status, 200);
+    let specs = server.get("/v2.1/flavors/a/os-extra_specs", &admin()).await;
+    assert_eq!(specs.json(), json!({"extra_specs": {}}));
+}
+
+#[tokio::test]
+async fn update_description_from_2_55() {
+    let server = server().await;
+    let body = r#"{"flavor": {"description": "new text"}}"#;
+    let old = Request::new("PUT", "/v2.1/flavors/a")
+        .token(&admin())
+        .microversion("2.54")
+        .header("Content-Type", "application/json")
+        .body(body);
+    let response = server.send(old).await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.fault().1, "The resource could not be found.");
+
+    let new = Request::new("PUT", "/v2.1/flavors/a")
+        .token(&admin())
+        .microversion("2.55")
+        .header("Content-Type", "application/json")
+        .body(body);
+    let response = server.send(new).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["flavor"]["description"], "new text");
+}
+
+#[tokio::test]
+async fn access_list_and_actions() {
+    let server = server().await;
+    let list = server
+        .get("/v2.1/flavors/c/os-flavor-access", &admin())
+        .await;
+    assert_eq!(
+        list.json(),
+        json!({"flavor_access": [{"flavor_id": "c", "tenant_id": MEMBER_PROJECT}]})
+    );
+
+    let add = r#"{"addTenantAccess": {"tenant": "dddd"}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors/c/action", &admin(), add)
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["flavor_access"][1]["tenant_id"], "dddd");
+
+    let response = server
+        .send_json("POST", "/v2.1/flavors/c/action", &admin(), add)
+        .await;
+    assert_eq!(response.status, 409);
+    assert_eq!(
+        response.fault().1,
+        "Flavor access already exists for flavor 3 and project dddd combination."
+    );
+
+    let remove = r#"{"removeTenantAccess": {"tenant": "dddd"}}"#;
+    let response = server
+        .send_json("POST", "/v2.1/flavors/c/action", &admin(), remove)
+        .await;
+    assert_eq!(response.status, 200);
+    let response = server
+        .send_json("POST", "/v2.1/flavors/c/action", &admin(), remove)
+        .await;
+    assert_eq!(response.status, 404);
+    assert_eq!(
+        response.fault().1,
+        "Flavor access not found for 3 / dddd combination."
+    );
+}
+
+#[tokio::test]
+async fn access_list_of_public_flavor_is_404() {
+    let server = server().await;
+    let response = server
+        .get("/v2.1/flavors/a/os-flavor-access", &admin())
+        .await;
+    assert_eq!(response.status, 404);
+    assert_eq!(
+        response.fault().1,
+        "Access list not available for public flavors."
+    );
+}
+
+#[tokio::test]
+async fn add_access_to_public_flavor_by_microversion() {
+    let server = server().await;
+    let add = r#"{"addTenantAccess": {"tenant": "eeee"}}"#;
+    let request = |version: &str| {
+        Request::new("POST", "/v2.1/flavors/a/action")
+            .token(&admin())
+            .microversion(version)
+            .header("Content-Type", "application/json")
+            .body(add)
+    };
+    let rejected = server.send(request("2.7")).await;
+    assert_eq!(rejected.status, 409);
+    assert_eq!(rejected.fault().1, "Can not add access to a public flavor.");
+    assert_eq!(server.send(request("2.6")).await.status, 200);
+}
+
+#[tokio::test]
+async fn access_actions_need_admin() {
+    let server = server().await;
+    let response = server
+        .get("/v2.1/flavors/c/os-flavor-access", &member())
+        .await;
+    assert_eq!(response.status, 403);
+    assert_eq!(
+        response.fault().1,
+        "Policy doesn't allow os_compute_api:os-flavor-access to be performed."
+    );
+}
+
+#[tokio::test]
+async fn version_documents_without_token() {
+    let server = server().await;
+    let root = server.send(Request::new("GET", "/")).await;
+    assert_eq!(root.status, 200);
+    assert_eq!(root.json()["versions"][1]["version"], "2.104");
+    assert_eq!(root.header("openstack-api-version"), None);
+
+    for path in ["/v2.1", "/v2.1/"] {
+        let response = server.send(Request::new("GET", path)).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            response.json()["version"]["links"][0]["href"],
+            format!("{}/v2.1/", server.url())
+        );
+        assert_eq!(
+            response.header("openstack-api-version"),
+            Some("compute 2.1")
+        );
+    }
+}
+
+#[tokio::test]
+async fn configured_maximum_microversion() {
+    let server = TestServer::start("auth = \"noauth\"\nmax_microversion = \"2.96\"").await;
+    let root = server.send(Request::new("GET", "/v2.1/")).await;
+    assert_eq!(root.json()["version"]["version"], "2.96");
+    let request = Request::new("GET", "/v2.1/flavors")
+        .token("admin")
+        .microversion("2.97");
+    let response = server.send(request).await;
+    assert_eq!(response.status, 406);
+    assert_eq!(
+        response.fault().1,
+        "Version 2.97 is not supported by the API. Minimum is 2.1 and maximum is 2.96."
+    );
+}
+
+#[tokio::test]
+async fn unversioned_path_is_300() {
+    let server = server().await;
+    let response = server.send(Request::new("GET", "/foo")).await;
+    assert_eq!(response.status, 300);
+    assert_eq!(
+        response.json()["choices"][1]["links"][0]["href"],
+        format!("{}/v2.1/foo", server.url())
+    );
+}
+
+#[tokio::test]
+async fn seed_makes_ids_reproducible() {
+    let config = "auth = \"noauth\"\nseed = 5\nflavors = []\n";
+    let body = r#"{"flavor": {"name": "x", "ram": 512, "vcpus": 1, "disk": 1}}"#;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let server = TestServer::start(config).await;
+        let created = server
+            .send_json("POST", "/v2.1/flavors", &admin(), body)
+            .await;
+        let flavor_id = created.json()["flavor"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let request_id = created
+            .header("x-openstack-request-id")
+            .unwrap_or_default()
+            .to_owned();
+        runs.push((flavor_id, request_id));
+    }
+    assert_eq!(runs[0].0, runs[1].0);
+    assert_eq!(runs[0].1, runs[1].1);
+    assert_eq!(runs[0].0.len(), 36);
+}
