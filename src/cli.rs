@@ -81,6 +81,9 @@ impl Cli {
             "log_format",
             self.log_format.map(|format| enum_name(&format)),
         );
+        if let Some(seed) = self.seed {
+            table.insert("seed".to_owned(), toml::Value::Integer(seed));
+        }
         table
     }
 }

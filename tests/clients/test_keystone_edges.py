@@ -1,6 +1,7 @@
 """Keystone edge cases seen through real clients: expired tokens, a token used
 with another project's id in the URL, and secrets kept out of the server log."""
 
+import json
 import time
 
 import pytest
@@ -107,3 +108,29 @@ def test_log_contains_no_secrets(server, client_env):
     assert PASSWORD not in log
     assert "hunter2-wrong" not in log
     assert token not in log
+
+
+def issue_demo_token(server):
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "demo", "password": PASSWORD, "domain": {"id": "default"},
+    }}}}}
+    status, headers, _ = server.request(
+        "POST",
+        "/identity/v3/auth/tokens",
+        token=None,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+    )
+    assert status == 201
+    return headers["X-Subject-Token"]
+
+
+def test_seed_flag_repeats_tokens(start_server):
+    first = start_server(args=["--seed", "7"])
+    second = start_server(args=["--seed", "7"])
+    unseeded = start_server()
+
+    token = issue_demo_token(first)
+
+    assert issue_demo_token(second) == token
+    assert issue_demo_token(unseeded) != token
