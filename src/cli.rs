@@ -31,6 +31,9 @@ pub struct Cli {
     /// Seed that makes generated ids (requests, flavors, tokens) reproducible.
     #[arg(long, value_name = "NUMBER", value_parser = clap::value_parser!(i64).range(0..))]
     pub seed: Option<i64>,
+    /// File to load the state from at start and save it to after each change.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -81,6 +84,12 @@ impl Cli {
             "log_format",
             self.log_format.map(|format| enum_name(&format)),
         );
+        set(
+            "state_file",
+            self.state_file
+                .as_ref()
+                .map(|path| path.to_string_lossy().into_owned()),
+        );
         if let Some(seed) = self.seed {
             table.insert("seed".to_owned(), toml::Value::Integer(seed));
         }
@@ -97,6 +106,7 @@ fn enum_name(value: &impl clap::ValueEnum) -> String {
 
 /// Starts the server and runs it until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let flavor_ids: Vec<String> = config.flavors.iter().map(|f| f.id.clone()).collect();
     let server = mock_nova::Server::bind(config.clone()).await?;
     let address = server.local_addr()?;
@@ -108,34 +118,40 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         flavor_ids = flavor_ids.join(","),
         "mock-nova listening on http://{address}"
     );
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     tracing::info!("mock-nova stopped");
     Ok(())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "failed to install the SIGTERM handler");
-                std::future::pending::<()>().await;
-            }
+/// Installs the SIGINT and SIGTERM handlers and returns a future that completes
+/// on either. The handlers are installed before the future is first polled, so a
+/// signal that arrives right after start-up is not lost to the default action.
+///
+/// # Errors
+/// The operating system refused a signal handler.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("failed to install the SIGINT handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("failed to install the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT, shutting down"),
+            _ = terminate.recv() => tracing::info!("received SIGTERM, shutting down"),
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("received SIGINT, shutting down"),
-        () = terminate => tracing::info!("received SIGTERM, shutting down"),
-    }
+    })
+}
+
+/// Returns a future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("received Ctrl-C, shutting down");
+    })
 }
 
 /// Probes a readiness URL with a plain HTTP/1.1 GET and tells whether it

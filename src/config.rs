@@ -43,6 +43,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_request_body_size: usize,
+    /// File the state is loaded from at start and saved to after each change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_file: Option<std::path::PathBuf>,
     /// Maximum number of namespaces besides the default one.
     pub max_namespaces: usize,
     /// Maximum number of requests the journal keeps; 0 disables it.

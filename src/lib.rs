@@ -18,6 +18,7 @@
 //! - [`validators`]: the extra-spec validators of microversion 2.86.
 //! - [`store`]: the in-memory flavor store.
 //! - [`namespaces`]: separate copies of the store for parallel test jobs.
+//! - [`persistence`]: the optional state file.
 //! - [`views`]: flavor JSON per microversion.
 //! - [`pyjson`]: JSON parsing and writing with Python's semantics.
 //! - [`error`]: Nova's fault bodies and the other error pages.
@@ -34,6 +35,7 @@ pub mod keystone;
 pub mod microversion;
 pub mod middleware;
 pub mod namespaces;
+pub mod persistence;
 pub mod policy;
 pub mod pyjson;
 pub mod routes;
@@ -83,6 +85,11 @@ impl Server {
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
         let bind = config.bind;
         let state = AppState::new(config)?;
+        if let Some(path) = &state.config.state_file {
+            let persistence =
+                persistence::Persistence::start(path.clone(), state.namespaces.clone());
+            let _ = state.persistence.set(persistence);
+        }
         let listener = TcpListener::bind(bind)
             .await
             .with_context(|| format!("failed to bind {bind}"))?;

@@ -1,8 +1,8 @@
 //! Shared application state handed to every handler and middleware.
 
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::auth::Authenticator;
 use crate::config::Config;
@@ -10,6 +10,7 @@ use crate::ids::IdGenerator;
 use crate::journal::Journal;
 use crate::keystone::Keystone;
 use crate::namespaces::{Namespaces, SeedDocument};
+use crate::persistence::{self, Persistence};
 
 /// Cheap-to-clone handle on the application's shared state.
 #[derive(Debug, Clone)]
@@ -21,7 +22,9 @@ pub struct App {
     /// Effective configuration.
     pub config: Config,
     /// The flavor stores, one per namespace.
-    pub namespaces: Namespaces,
+    pub namespaces: Arc<Namespaces>,
+    /// The state file writer, when `state_file` is set and the server runs.
+    pub persistence: OnceLock<Persistence>,
     /// Resolves tokens to identities.
     pub authenticator: Authenticator,
     /// The built-in Keystone: accounts and issued tokens.
@@ -35,24 +38,31 @@ pub struct App {
 }
 
 impl AppState {
-    /// Builds the state from a configuration, seeding the store.
+    /// Builds the state from a configuration, seeding the store or loading the
+    /// state file.
     ///
     /// # Errors
-    /// Fails when the seed flavors repeat an id or a name, or the Keystone
-    /// accounts are invalid.
+    /// Fails when the seed flavors repeat an id or a name, the Keystone accounts
+    /// are invalid, or the state file exists but cannot be loaded.
     pub fn new(config: Config) -> anyhow::Result<Self> {
         let seed = SeedDocument {
             flavors: config.flavors.clone(),
         };
         let namespaces = Namespaces::new(seed, config.max_namespaces)
             .map_err(|error| anyhow::anyhow!("invalid seed flavors: {error}"))?;
+        if let Some(path) = &config.state_file
+            && persistence::load(path, &namespaces)?
+        {
+            tracing::info!(path = %path.display(), "state loaded from the state file");
+        }
         let keystone = Keystone::new(&config.keystone, config.seed)?;
         let authenticator = Authenticator::new(&config, keystone.tokens.clone());
         let ids = IdGenerator::new(config.seed);
         let journal = Journal::new(config.journal_capacity);
         Ok(Self(Arc::new(App {
             config,
-            namespaces,
+            namespaces: Arc::new(namespaces),
+            persistence: OnceLock::new(),
             authenticator,
             keystone,
             ids,

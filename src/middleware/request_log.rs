@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -42,7 +43,21 @@ pub async fn log_requests(
         None
     };
 
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+
+    // A write is acknowledged only once the state file holds it.
+    if let Some(persistence) = state.persistence.get()
+        && method != Method::GET
+        && method != Method::HEAD
+        && let Err(error) = persistence.sync().await
+    {
+        tracing::error!(request_id = %request_id, error, "write not saved to the state file");
+        response = ApiError::Other {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!("The change could not be saved to the state file: {error}"),
+        }
+        .into_response();
+    }
 
     let info = response.extensions().get::<RouteInfo>();
     let route = info.and_then(|info| info.route.as_deref()).unwrap_or("-");
