@@ -48,6 +48,12 @@ pub struct Config {
     pub state_file: Option<std::path::PathBuf>,
     /// Maximum number of namespaces besides the default one.
     pub max_namespaces: usize,
+    /// Connection and request limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Fault-injection rules installed at start.
+    #[serde(default)]
+    pub faults: Vec<crate::faults::FaultRule>,
     /// Maximum number of requests the journal keeps; 0 disables it.
     pub journal_capacity: usize,
     /// Seed that makes generated ids reproducible; random ids when absent.
@@ -76,6 +82,35 @@ pub struct StaticToken {
     /// Role names; implied roles are added (admin implies member implies reader).
     #[serde(default)]
     pub roles: Vec<String>,
+}
+
+/// Connection and request limits that keep slow or hostile clients from
+/// tying the server up.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// Seconds a client has to send a complete request head.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request body.
+    pub body_read_timeout_seconds: u64,
+    /// Largest request head (request line and headers), in bytes; at least 8192.
+    pub max_header_bytes: usize,
+    /// Seconds in-flight requests get to finish after SIGINT or SIGTERM.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            max_header_bytes: 65_536,
+            shutdown_grace_seconds: 30,
+        }
+    }
 }
 
 /// Authentication strategy for Nova requests.
@@ -264,6 +299,16 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        // hyper rejects smaller head buffers by panicking, so check here.
+        if self.limits.max_header_bytes < 8192 {
+            bail!(
+                "limits.max_header_bytes is {}, but must be at least 8192",
+                self.limits.max_header_bytes
+            );
+        }
+        if self.limits.max_connections == 0 {
+            bail!("limits.max_connections must be at least 1");
+        }
         let url = &self.public_url;
         let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
         if !url.is_empty() && !scheme_ok {
@@ -452,6 +497,17 @@ mod tests {
         );
         let message = format!("{:#}", result.unwrap_err());
         assert!(message.contains("outside the range"), "{message}");
+    }
+
+    #[test]
+    fn small_header_limit_is_rejected() {
+        let result = Config::from_layers(
+            Some((Path::new("x.toml"), "[limits]\nmax_header_bytes = 100")),
+            std::iter::empty(),
+            &toml::Table::new(),
+        );
+        let message = format!("{:#}", result.unwrap_err());
+        assert!(message.contains("at least 8192"), "{message}");
     }
 
     #[test]

@@ -288,9 +288,10 @@ impl FromRequest<AppState> for JsonBody {
     }
 }
 
-/// Maps a failed body read to Nova's answer: 413 when the body passed the limit
-/// (a chunked body has no `Content-Length` to check up front), 400 when the
-/// body could not be read, for example broken chunked framing.
+/// Maps a failed body read to an answer: Nova's 413 when the body passed the
+/// limit (a chunked body has no `Content-Length` to check up front), 408 when
+/// the client did not send it within the body read timeout, and 400 when it
+/// could not be read, for example broken chunked framing.
 fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::Response {
     use axum::response::IntoResponse;
 
@@ -298,6 +299,15 @@ fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::
     while let Some(current) = source {
         if current.is::<http_body_util::LengthLimitError>() {
             return crate::error::request_too_large(headers);
+        }
+        if current.is::<tower_http::timeout::TimeoutError>() {
+            tracing::info!("request body not received within the body read timeout");
+            return crate::error::webob_error(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "The server timed out waiting for the request body.",
+                headers,
+            );
         }
         source = current.source();
     }

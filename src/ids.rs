@@ -54,7 +54,13 @@ impl IdGenerator {
     /// Returns a number in `[0, 1)` for probabilistic fault rules, reproducible
     /// when the generator is seeded.
     pub fn unit_interval(&self, stream: u64, index: u64) -> f64 {
-        let seed = self.seed.unwrap_or_else(rand_seed);
+        self.unit_interval_with(None, stream, index)
+    }
+
+    /// Like [`Self::unit_interval`], but with `seed` taking the place of the
+    /// generator's own seed when given.
+    pub fn unit_interval_with(&self, seed: Option<u64>, stream: u64, index: u64) -> f64 {
+        let seed = seed.or(self.seed).unwrap_or_else(rand_seed);
         let value = splitmix64(seed ^ splitmix64(stream) ^ index.wrapping_mul(0x9E37_79B9));
         // The top 53 bits fill an f64 mantissa exactly.
         (value >> 11) as f64 / (1u64 << 53) as f64

@@ -8,9 +8,13 @@ mod request_log;
 
 use std::sync::Arc;
 
-use axum::http::HeaderName;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
+use crate::error::ApiError;
+use crate::faults::{FaultAction, RequestFacts};
 use crate::identity::Identity;
+use crate::state::AppState;
 
 pub use compute::{
     compute_context, compute_fallback, compute_gate, is_compute_path, link_root, namespace_error,
@@ -22,6 +26,53 @@ pub use request_log::log_requests;
 pub const OPENSTACK_REQUEST_ID: HeaderName = HeaderName::from_static("x-openstack-request-id");
 /// Nova's own copy of the request id header.
 pub const COMPUTE_REQUEST_ID: HeaderName = HeaderName::from_static("x-compute-request-id");
+
+/// Marks a response produced by a fault rule, with the rule's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InjectedFault(pub u64);
+
+/// Marks a response whose connection must be closed without sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseConnection;
+
+/// Applies the first fault rule that fires on a request: returns the fault
+/// response (or a connection-closing marker response), or waits out an
+/// injected delay and returns `None` so the request is served normally.
+pub async fn inject_fault(state: &AppState, facts: &RequestFacts<'_>) -> Option<Response> {
+    let firing = state.faults.check(facts, &state.ids)?;
+    tracing::info!(rule = firing.rule_id, method = %facts.method, route = facts.route, "fault rule fired");
+    let mut response = match firing.action {
+        FaultAction::Delay { ms } => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            return None;
+        }
+        FaultAction::Close => {
+            let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+            response.extensions_mut().insert(CloseConnection);
+            response
+        }
+        FaultAction::Error {
+            status,
+            message,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let message = message
+                .unwrap_or_else(|| format!("Fault injected by mock-nova rule {}.", firing.rule_id));
+            let mut response = ApiError::Other { status, message }.into_response();
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
+    };
+    response
+        .extensions_mut()
+        .insert(InjectedFault(firing.rule_id));
+    Some(response)
+}
 
 /// What the inner layers learned about a request, left on the response for the
 /// request log and the journal.

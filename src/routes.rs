@@ -51,6 +51,16 @@ pub fn router(state: AppState) -> Router {
             &format!("{CONTROL_PREFIX}/state"),
             get(control::export_state),
         )
+        .route(
+            &format!("{CONTROL_PREFIX}/faults"),
+            get(control::list_faults)
+                .post(control::add_fault)
+                .delete(control::clear_faults),
+        )
+        .route(
+            &format!("{CONTROL_PREFIX}/faults/{{id}}"),
+            axum::routing::delete(control::remove_fault),
+        )
         .route("/healthz", get(control::healthz))
         .route("/readyz", get(control::readyz));
 

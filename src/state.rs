@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::faults::FaultRules;
 use crate::ids::IdGenerator;
 use crate::journal::Journal;
 use crate::keystone::Keystone;
@@ -33,6 +34,8 @@ pub struct App {
     pub ids: IdGenerator,
     /// Record of served requests.
     pub journal: Journal,
+    /// Installed fault-injection rules.
+    pub faults: FaultRules,
     /// Whether the server is listening and not shutting down.
     ready: AtomicBool,
 }
@@ -59,6 +62,7 @@ impl AppState {
         let authenticator = Authenticator::new(&config, keystone.tokens.clone());
         let ids = IdGenerator::new(config.seed);
         let journal = Journal::new(config.journal_capacity);
+        let faults = FaultRules::new(&config.faults).map_err(|error| anyhow::anyhow!(error))?;
         Ok(Self(Arc::new(App {
             config,
             namespaces: Arc::new(namespaces),
@@ -67,6 +71,7 @@ impl AppState {
             keystone,
             ids,
             journal,
+            faults,
             ready: AtomicBool::new(false),
         })))
     }

@@ -328,3 +328,184 @@ async fn health_endpoints_answer() {
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json(), json!({"status": "ready"}));
 }
+
+async fn add_fault(server: &TestServer, rule: &str) -> u64 {
+    let response = server
+        .send(
+            Request::new("POST", "/_mock/faults")
+                .header("Content-Type", "application/json")
+                .body(rule),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    response.json()["id"].as_u64().expect("rule id")
+}
+
+#[tokio::test]
+async fn fault_fails_next_put_once() {
+    let server = TestServer::start(CONFIG).await;
+    let id = add_fault(
+        &server,
+        r#"{"method": "PUT", "flavor_id": "1", "count": 1,
+            "action": {"type": "error", "status": 503, "message": "try later", "retry_after": 2}}"#,
+    )
+    .await;
+
+    let failed = put_spec(&server, "a", "1").await;
+    assert_eq!(failed.status, 503);
+    assert_eq!(
+        failed.fault(),
+        ("serviceUnavailable".into(), "try later".into())
+    );
+    assert_eq!(failed.header("retry-after"), Some("2"));
+    assert_eq!(failed.header("openstack-api-version"), Some("compute 2.1"));
+
+    assert_eq!(put_spec(&server, "a", "1").await.status, 200);
+
+    let journal = server
+        .send(Request::new("GET", "/_mock/journal?status=503"))
+        .await
+        .json();
+    assert_eq!(journal["entries"][0]["injected_by"], id);
+    let rules = server
+        .send(Request::new("GET", "/_mock/faults"))
+        .await
+        .json();
+    assert_eq!(rules["faults"], json!([]));
+}
+
+#[tokio::test]
+async fn fault_matches_route_and_key_only() {
+    let server = TestServer::start(CONFIG).await;
+    add_fault(
+        &server,
+        r#"{"route": "/v2.1/flavors/{flavor_id}/os-extra_specs/{key}", "key": "bad",
+            "action": {"type": "error", "status": 409}}"#,
+    )
+    .await;
+    assert_eq!(put_spec(&server, "good", "1").await.status, 200);
+    let hit = put_spec(&server, "bad", "1").await;
+    assert_eq!(hit.status, 409);
+    assert_eq!(hit.fault().0, "conflictingRequest");
+    let listed = server
+        .send(Request::new("GET", "/_mock/faults"))
+        .await
+        .json();
+    assert_eq!(listed["faults"][0]["fired"], 1);
+    assert_eq!(listed["faults"][0]["matched"], 1);
+}
+
+#[tokio::test]
+async fn fault_delay_adds_latency() {
+    let server = TestServer::start(CONFIG).await;
+    add_fault(
+        &server,
+        r#"{"method": "GET", "action": {"type": "delay", "ms": 300}}"#,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let response = server.get("/v2.1/flavors/1", &admin()).await;
+    assert_eq!(response.status, 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn fault_close_drops_connection() {
+    let server = TestServer::start(CONFIG).await;
+    add_fault(
+        &server,
+        r#"{"flavor_id": "1", "count": 1, "action": {"type": "close"}}"#,
+    )
+    .await;
+    let raw = format!(
+        "GET /v2.1/flavors/1 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\nConnection: close\r\n\r\n",
+        admin()
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, raw.as_bytes())
+        .await
+        .expect("send");
+    let mut received = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut received).await;
+    assert!(
+        received.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&received)
+    );
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn fault_probability_is_reproducible() {
+    let rule = r#"{"method": "GET", "probability": 0.5, "seed": 7,
+        "action": {"type": "error", "status": 500}}"#;
+    let mut patterns = Vec::new();
+    for _ in 0..2 {
+        let server = TestServer::start(CONFIG).await;
+        add_fault(&server, rule).await;
+        let mut pattern = Vec::new();
+        for _ in 0..20 {
+            pattern.push(server.get("/v2.1/flavors/1", &admin()).await.status);
+        }
+        patterns.push(pattern);
+    }
+    assert_eq!(patterns[0], patterns[1]);
+    assert!(
+        patterns[0].contains(&500) && patterns[0].contains(&200),
+        "{:?}",
+        patterns[0]
+    );
+}
+
+#[tokio::test]
+async fn fault_rules_from_config() {
+    let config = format!(
+        "{CONFIG}\n[[faults]]\nmethod = \"DELETE\"\naction = {{ type = \"error\", status = 500 }}\n"
+    );
+    let server = TestServer::start(&config).await;
+    let response = server
+        .send(Request::new("DELETE", "/v2.1/flavors/1").token(&admin()))
+        .await;
+    assert_eq!(response.status, 500);
+    assert_eq!(response.fault().0, "computeFault");
+}
+
+#[tokio::test]
+async fn fault_rule_validation_and_removal() {
+    let server = TestServer::start(CONFIG).await;
+    let invalid = server
+        .send(
+            Request::new("POST", "/_mock/faults")
+                .body(r#"{"action": {"type": "error", "status": 200}}"#),
+        )
+        .await;
+    assert_eq!(invalid.status, 400);
+    let id = add_fault(&server, r#"{"action": {"type": "close"}}"#).await;
+    let removed = server
+        .send(Request::new("DELETE", &format!("/_mock/faults/{id}")))
+        .await;
+    assert_eq!(removed.status, 204);
+    let again = server
+        .send(Request::new("DELETE", &format!("/_mock/faults/{id}")))
+        .await;
+    assert_eq!(again.status, 404);
+}
+
+#[tokio::test]
+async fn fault_in_namespace_stays_there() {
+    let server = TestServer::start(CONFIG).await;
+    let response = server
+        .send(
+            Request::new("POST", "/ns/team/_mock/faults")
+                .body(r#"{"action": {"type": "error", "status": 503}}"#),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    assert_eq!(
+        server.get("/ns/team/v2.1/flavors/1", &admin()).await.status,
+        503
+    );
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+}

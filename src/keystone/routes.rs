@@ -16,8 +16,9 @@ use super::token::{TokenData, format_timestamp};
 use super::views::{self, CatalogUrls};
 use crate::auth::TOKEN_HEADER;
 use crate::context::RequestId;
+use crate::faults::RequestFacts;
 use crate::identity::Identity;
-use crate::middleware::{OPENSTACK_REQUEST_ID, RouteInfo, link_root};
+use crate::middleware::{Namespace, OPENSTACK_REQUEST_ID, RouteInfo, inject_fault, link_root};
 use crate::pyjson;
 use crate::state::AppState;
 
@@ -103,7 +104,20 @@ async fn keystone_layer(
         request.uri().path(),
     );
 
-    let mut response = next.run(request).await;
+    let namespace = request.extensions().get::<Namespace>().cloned();
+    let facts = RequestFacts {
+        method: request.method(),
+        route: &route,
+        flavor_id: None,
+        key: None,
+        project: None,
+        microversion: None,
+        namespace: namespace.as_ref().map(|namespace| &*namespace.name),
+    };
+    let mut response = match inject_fault(&state, &facts).await {
+        Some(response) => response,
+        None => next.run(request).await,
+    };
 
     let headers = response.headers_mut();
     if let Some(request_id) = request_id

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
 use crate::context::{self, PathParams, RequestContext, RequestId};
 use crate::error;
+use crate::faults::RequestFacts;
 use crate::identity::Identity;
 use crate::microversion::{self, Microversion, Negotiated};
 use crate::namespaces::NamespaceError;
@@ -142,6 +143,25 @@ pub async fn compute_context(
         Ok(store) => store,
         Err(error) => return with_info(namespace_error(&error), info),
     };
+
+    let facts = RequestFacts {
+        method: request.method(),
+        route: &route,
+        flavor_id: path.flavor_id.as_deref(),
+        key: path.key.as_deref(),
+        project: info
+            .identity
+            .as_deref()
+            .map(|identity| identity.project_id.as_str()),
+        microversion: Some(&version_text),
+        namespace: namespace.as_deref(),
+    };
+    if let Some(mut response) = super::inject_fault(&state, &facts).await {
+        if !legacy_v2 {
+            microversion::insert_version_headers(response.headers_mut(), &version_text);
+        }
+        return with_info(response, info);
+    }
 
     let mut response = match context::check_content_type(headers) {
         Err(error) => error.into_response(),

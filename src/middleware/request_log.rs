@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{Namespace, RouteInfo};
+use super::{InjectedFault, Namespace, RouteInfo};
 use crate::context::{self, RequestId};
 use crate::error::ApiError;
 use crate::journal::{JournalEntry, RecordedBody};
@@ -109,7 +109,10 @@ pub async fn log_requests(
             request_id: request_id.0,
             status,
             fault,
-            injected_by: None,
+            injected_by: response
+                .extensions()
+                .get::<InjectedFault>()
+                .map(|fault| fault.0),
             latency_us,
         });
     }

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::faults::FaultRule;
 use crate::journal::{EntryView, JournalQuery};
 use crate::middleware::{Namespace, namespace_error};
 use crate::namespaces::SeedDocument;
@@ -234,5 +235,60 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             &json!({"status": "starting"}),
         )
+    }
+}
+
+/// Serves `GET /_mock/faults`: the installed fault rules with their counts.
+pub async fn list_faults(State(state): State<AppState>) -> Response {
+    views::json(&json!({"faults": state.faults.list()}))
+}
+
+/// Serves `POST /_mock/faults`: installs a fault rule and returns its id. A rule
+/// posted under `/ns/{name}` applies to that namespace unless it names another.
+pub async fn add_fault(
+    State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
+    body: Bytes,
+) -> Response {
+    let mut rule: FaultRule = match serde_json::from_slice(&body) {
+        Ok(rule) => rule,
+        Err(error) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("invalid fault rule: {error}"),
+            );
+        }
+    };
+    if rule.namespace.is_none() {
+        rule.namespace = prefix.map(|Extension(namespace)| namespace.name.to_string());
+    }
+    match state.faults.add(rule) {
+        Ok(id) => {
+            tracing::info!(rule = id, "fault rule added");
+            views::json_with_status(StatusCode::CREATED, &json!({"id": id}))
+        }
+        Err(error) => control_error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid fault rule: {error}"),
+        ),
+    }
+}
+
+/// Serves `DELETE /_mock/faults`: removes every fault rule.
+pub async fn clear_faults(State(state): State<AppState>) -> Response {
+    state.faults.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Serves `DELETE /_mock/faults/{id}`: removes one fault rule.
+pub async fn remove_fault(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let removed = id.parse::<u64>().is_ok_and(|id| state.faults.remove(id));
+    if removed {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        control_error(StatusCode::NOT_FOUND, format!("no fault rule with id {id}"))
     }
 }
