@@ -12,6 +12,12 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::error::ApiError;
 use crate::identity::Identity;
 
+mod changes;
+mod list;
+
+pub use changes::ChangeCounter;
+pub use list::{ListQuery, PublicFilter, SortKey};
+
 /// A flavor as Nova's database holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flavor {
@@ -145,75 +151,6 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Column a flavor list is sorted by; Nova breaks ties by the internal id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// `created_at`.
-    CreatedAt,
-    /// `description`; flavors without one sort first, as SQL NULLs do.
-    Description,
-    /// `disabled`.
-    Disabled,
-    /// `ephemeral_gb`.
-    EphemeralGb,
-    /// `flavorid`, the default.
-    FlavorId,
-    /// `id`, the internal id.
-    Id,
-    /// `is_public`.
-    IsPublic,
-    /// `memory_mb`.
-    MemoryMb,
-    /// `name`.
-    Name,
-    /// `root_gb`.
-    RootGb,
-    /// `rxtx_factor`.
-    RxtxFactor,
-    /// `swap`.
-    Swap,
-    /// `updated_at`; never-updated flavors sort first.
-    UpdatedAt,
-    /// `vcpu_weight`.
-    VcpuWeight,
-    /// `vcpus`.
-    Vcpus,
-}
-
-/// Which flavors a list includes by their `is_public` flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PublicFilter {
-    /// Public flavors plus private flavors shared with the caller's project.
-    PublicOrShared,
-    /// Only private flavors.
-    PrivateOnly,
-    /// Every flavor.
-    All,
-}
-
-/// A flavor list request after its query string was validated.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    /// Filter on `is_public`.
-    pub public: PublicFilter,
-    /// Whether disabled flavors are left out (always for non-admins).
-    pub hide_disabled: bool,
-    /// Minimum RAM in MiB.
-    pub min_memory_mb: Option<i128>,
-    /// Minimum root disk in GiB.
-    pub min_root_gb: Option<i128>,
-    /// Regular expression the name must match (2.102+).
-    pub name: Option<regex::Regex>,
-    /// Sort column.
-    pub sort_key: SortKey,
-    /// Whether the sort is descending.
-    pub descending: bool,
-    /// Maximum number of flavors to return.
-    pub limit: usize,
-    /// Flavor id after which the page starts.
-    pub marker: Option<String>,
-}
-
 /// Whether a change counts as an update of the flavor row itself. Extra specs and
 /// access entries live in their own tables in Nova, so changing them leaves the
 /// flavor's `updated_at` alone.
@@ -241,34 +178,6 @@ struct Flavors {
 pub struct Store {
     flavors: Arc<RwLock<Flavors>>,
     changes: Arc<ChangeCounter>,
-}
-
-/// Counts changes to a set of stores, so that persistence can tell when to save
-/// and which changes a save covers.
-#[derive(Debug, Default)]
-pub struct ChangeCounter {
-    value: std::sync::atomic::AtomicU64,
-    notify: tokio::sync::Notify,
-}
-
-impl ChangeCounter {
-    /// Returns the number of changes so far.
-    pub fn current(&self) -> u64 {
-        self.value.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Completes after the next change.
-    pub async fn changed(&self) {
-        self.notify.notified().await;
-    }
-
-    /// Records a change. Stores call it while they still hold their write lock,
-    /// so that a snapshot taken after reading the counter contains the change.
-    fn bump(&self) {
-        self.value.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        self.notify.notify_waiters();
-        self.notify.notify_one();
-    }
 }
 
 /// The fields of a flavor to create.
@@ -605,68 +514,6 @@ impl Store {
         self.changes.bump();
         Ok(())
     }
-
-    /// Returns one page of flavors the caller may see, filtered and sorted as the
-    /// query asks.
-    ///
-    /// # Errors
-    /// `MarkerNotFound` when the marker names no flavor the caller may see.
-    pub fn list(
-        &self,
-        query: &ListQuery,
-        viewer: Viewer<'_>,
-    ) -> Result<Vec<Arc<Flavor>>, StoreError> {
-        let flavors = self.read();
-        let marker = match &query.marker {
-            Some(marker) => Some(
-                flavors
-                    .visible(marker, viewer)
-                    .map_err(|_| StoreError::MarkerNotFound(marker.clone()))?
-                    .clone(),
-            ),
-            None => None,
-        };
-        let matches = |flavor: &&Arc<Flavor>| query.matches(flavor, viewer);
-
-        // The default order is the map's own order, so a page costs O(limit) there.
-        if query.sort_key == SortKey::FlavorId && !query.descending {
-            let start = marker.as_ref().map(|marker| marker.flavor_id.as_str());
-            let range = match start {
-                Some(start) => flavors.by_id.range::<str, _>((
-                    std::ops::Bound::Excluded(start),
-                    std::ops::Bound::Unbounded,
-                )),
-                None => flavors.by_id.range::<str, _>(..),
-            };
-            return Ok(range
-                .map(|(_, flavor)| flavor)
-                .filter(matches)
-                .take(query.limit)
-                .cloned()
-                .collect());
-        }
-
-        let mut selected: Vec<&Arc<Flavor>> = flavors.by_id.values().filter(matches).collect();
-        let order = |a: &Flavor, b: &Flavor| {
-            let ordering = compare_by(query.sort_key, a, b).then(a.internal_id.cmp(&b.internal_id));
-            if query.descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
-        };
-        selected.sort_by(|a, b| order(a, b));
-        let start = match &marker {
-            Some(marker) => selected.partition_point(|flavor| order(flavor, marker).is_le()),
-            None => 0,
-        };
-        Ok(selected
-            .into_iter()
-            .skip(start)
-            .take(query.limit)
-            .cloned()
-            .collect())
-    }
 }
 
 impl Flavors {
@@ -708,48 +555,273 @@ impl Flavors {
     }
 }
 
-impl ListQuery {
-    fn matches(&self, flavor: &Flavor, viewer: Viewer<'_>) -> bool {
-        let public_ok = match self.public {
-            PublicFilter::PublicOrShared => {
-                flavor.is_public || flavor.has_access(viewer.project_id)
-            }
-            PublicFilter::PrivateOnly => !flavor.is_public,
-            PublicFilter::All => true,
-        };
-        viewer.can_see(flavor)
-            && public_ok
-            && !(self.hide_disabled && flavor.disabled)
-            && self
-                .min_memory_mb
-                .is_none_or(|min| i128::from(flavor.memory_mb) >= min)
-            && self
-                .min_root_gb
-                .is_none_or(|min| i128::from(flavor.root_gb) >= min)
-            && self
-                .name
-                .as_ref()
-                .is_none_or(|pattern| pattern.is_match(&flavor.name))
-    }
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
 
-fn compare_by(key: SortKey, a: &Flavor, b: &Flavor) -> std::cmp::Ordering {
-    match key {
-        // Internal ids grow in creation order, like `created_at`.
-        SortKey::CreatedAt => a.internal_id.cmp(&b.internal_id),
-        SortKey::Description => a.description.cmp(&b.description),
-        SortKey::Disabled => a.disabled.cmp(&b.disabled),
-        SortKey::EphemeralGb => a.ephemeral_gb.cmp(&b.ephemeral_gb),
-        SortKey::FlavorId => a.flavor_id.cmp(&b.flavor_id),
-        SortKey::Id => a.internal_id.cmp(&b.internal_id),
-        SortKey::IsPublic => a.is_public.cmp(&b.is_public),
-        SortKey::MemoryMb => a.memory_mb.cmp(&b.memory_mb),
-        SortKey::Name => a.name.cmp(&b.name),
-        SortKey::RootGb => a.root_gb.cmp(&b.root_gb),
-        SortKey::RxtxFactor => a.rxtx_factor.total_cmp(&b.rxtx_factor),
-        SortKey::Swap => a.swap.cmp(&b.swap),
-        SortKey::UpdatedAt => a.updated_seq.cmp(&b.updated_seq),
-        SortKey::VcpuWeight => a.vcpu_weight.cmp(&b.vcpu_weight),
-        SortKey::Vcpus => a.vcpus.cmp(&b.vcpus),
+    use super::*;
+
+    fn flavor(id: &str, name: &str, ram: u32, public: bool) -> NewFlavor {
+        NewFlavor {
+            internal_id: None,
+            flavor_id: id.to_owned(),
+            name: name.to_owned(),
+            memory_mb: ram,
+            vcpus: 1,
+            root_gb: 1,
+            ephemeral_gb: 0,
+            swap: 0,
+            rxtx_factor: 1.0,
+            is_public: public,
+            disabled: false,
+            description: None,
+            extra_specs: BTreeMap::new(),
+            projects: Vec::new(),
+        }
+    }
+
+    fn admin() -> Viewer<'static> {
+        Viewer {
+            project_id: "admin-project",
+            is_admin: true,
+        }
+    }
+
+    fn member(project_id: &'static str) -> Viewer<'static> {
+        Viewer {
+            project_id,
+            is_admin: false,
+        }
+    }
+
+    fn store() -> Store {
+        Store::with_flavors([
+            flavor("b", "beta", 2048, true),
+            flavor("a", "alpha", 512, true),
+            flavor("p", "private", 1024, false),
+        ])
+        .unwrap()
+    }
+
+    fn query() -> ListQuery {
+        ListQuery {
+            public: PublicFilter::All,
+            hide_disabled: false,
+            min_memory_mb: None,
+            min_root_gb: None,
+            name: None,
+            sort_key: SortKey::FlavorId,
+            descending: false,
+            limit: 1000,
+            marker: None,
+        }
+    }
+
+    fn ids(flavors: &[Arc<Flavor>]) -> Vec<&str> {
+        flavors.iter().map(|f| f.flavor_id.as_str()).collect()
+    }
+
+    #[test]
+    fn internal_ids_follow_seed_order() {
+        let store = store();
+        assert_eq!(store.flavor("b", admin()).unwrap().internal_id, 1);
+        assert_eq!(store.flavor("a", admin()).unwrap().internal_id, 2);
+    }
+
+    #[test]
+    fn merge_keeps_other_keys() {
+        let store = store();
+        let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+            items
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        store
+            .merge_extra_specs("a", admin(), pairs(&[("x", "1"), ("y", "2")]))
+            .unwrap();
+        store
+            .merge_extra_specs("a", admin(), pairs(&[("x", "3")]))
+            .unwrap();
+        let specs = &store.flavor("a", admin()).unwrap().extra_specs;
+        assert_eq!(specs.get("x").map(String::as_str), Some("3"));
+        assert_eq!(specs.get("y").map(String::as_str), Some("2"));
+    }
+
+    #[test]
+    fn delete_missing_key_names_it() {
+        let error = store()
+            .delete_extra_spec("a", "nokey", admin())
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Flavor a has no extra specs with key nokey."
+        );
+    }
+
+    #[test]
+    fn private_flavor_hidden_until_shared() {
+        let store = store();
+        assert!(store.flavor("p", member("m")).is_err());
+        store.add_access("p", admin(), "m").unwrap();
+        assert!(store.flavor("p", member("m")).is_ok());
+        assert!(store.extra_spec("p", "k", member("x")).is_err());
+    }
+
+    #[test]
+    fn readers_keep_old_version() {
+        let store = store();
+        let before = store.flavor("a", admin()).unwrap();
+        store
+            .merge_extra_specs("a", admin(), [("k".to_owned(), "v".to_owned())])
+            .unwrap();
+        assert!(before.extra_specs.is_empty());
+        assert_eq!(store.flavor("a", admin()).unwrap().extra_specs.len(), 1);
+    }
+
+    #[test]
+    fn create_checks_name_before_id() {
+        let store = store();
+        let error = store.create(flavor("a", "beta", 1, true)).unwrap_err();
+        assert_eq!(error, StoreError::DuplicateName("beta".to_owned()));
+        let error = store.create(flavor("a", "new", 1, true)).unwrap_err();
+        assert_eq!(error, StoreError::DuplicateId("a".to_owned()));
+    }
+
+    #[test]
+    fn created_flavor_gets_next_internal_id() {
+        let store = store();
+        let created = store.create(flavor("n", "new", 1, true)).unwrap();
+        assert_eq!(created.internal_id, 4);
+        store.delete("n").unwrap();
+        let again = store.create(flavor("n", "new", 1, true)).unwrap();
+        assert_eq!(again.internal_id, 5);
+    }
+
+    #[test]
+    fn access_keeps_grant_order() {
+        let store = store();
+        store.add_access("p", admin(), "z").unwrap();
+        let list = store.add_access("p", admin(), "a").unwrap();
+        assert_eq!(list, ["z", "a"]);
+        let error = store.add_access("p", admin(), "a").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Flavor access already exists for flavor 3 and project a combination."
+        );
+        let list = store.remove_access("p", admin(), "z").unwrap();
+        assert_eq!(list, ["a"]);
+        let error = store.remove_access("p", admin(), "z").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Flavor access not found for 3 / z combination."
+        );
+    }
+
+    #[test]
+    fn public_flavor_has_no_access_list() {
+        let error = store().access_list("a", admin()).unwrap_err();
+        assert_eq!(error, StoreError::PublicFlavorAccess);
+    }
+
+    #[test]
+    fn replace_all_rejects_duplicates_unchanged() {
+        let store = store();
+        let result =
+            store.replace_all([flavor("x", "same", 1, true), flavor("y", "same", 1, true)]);
+        assert_eq!(result, Err(StoreError::DuplicateName("same".to_owned())));
+        assert!(store.flavor("a", admin()).is_ok());
+    }
+
+    #[test]
+    fn replace_all_keeps_given_internal_ids() {
+        let store = store();
+        let mut kept = flavor("k", "kept", 1, true);
+        kept.internal_id = Some(40);
+        store
+            .replace_all([kept, flavor("n", "next", 1, true)])
+            .unwrap();
+        assert_eq!(store.flavor("k", admin()).unwrap().internal_id, 40);
+        assert_eq!(store.flavor("n", admin()).unwrap().internal_id, 41);
+    }
+
+    #[test]
+    fn every_change_counts() {
+        let store = store();
+        let before = store.changes().current();
+        store.delete("a").unwrap();
+        assert!(store.delete("a").is_err());
+        assert_eq!(store.changes().current(), before + 1);
+    }
+
+    #[test]
+    fn description_marks_update_specs_do_not() {
+        let store = store();
+        store
+            .merge_extra_specs("a", admin(), [("k".to_owned(), "v".to_owned())])
+            .unwrap();
+        assert_eq!(store.flavor("a", admin()).unwrap().updated_seq, None);
+        store
+            .set_description("a", admin(), Some("d".to_owned()))
+            .unwrap();
+        assert!(store.flavor("a", admin()).unwrap().updated_seq.is_some());
+    }
+
+    #[test]
+    fn list_default_order_and_marker() {
+        let store = store();
+        assert_eq!(
+            ids(&store.list(&query(), admin()).unwrap()),
+            ["a", "b", "p"]
+        );
+        let after_a = ListQuery {
+            marker: Some("a".to_owned()),
+            limit: 1,
+            ..query()
+        };
+        assert_eq!(ids(&store.list(&after_a, admin()).unwrap()), ["b"]);
+    }
+
+    #[test]
+    fn list_sorted_descending_with_marker() {
+        let store = store();
+        let by_ram = ListQuery {
+            sort_key: SortKey::MemoryMb,
+            descending: true,
+            ..query()
+        };
+        assert_eq!(ids(&store.list(&by_ram, admin()).unwrap()), ["b", "p", "a"]);
+        let after_b = ListQuery {
+            marker: Some("b".to_owned()),
+            ..by_ram
+        };
+        assert_eq!(ids(&store.list(&after_b, admin()).unwrap()), ["p", "a"]);
+    }
+
+    #[test]
+    fn list_marker_must_be_visible() {
+        let store = store();
+        let hidden = ListQuery {
+            marker: Some("p".to_owned()),
+            ..query()
+        };
+        let error = store.list(&hidden, member("m")).unwrap_err();
+        assert_eq!(error.to_string(), "marker [p] not found");
+    }
+
+    #[test]
+    fn list_filters_combine() {
+        let store = store();
+        let filtered = ListQuery {
+            public: PublicFilter::PublicOrShared,
+            min_memory_mb: Some(1000),
+            ..query()
+        };
+        assert_eq!(ids(&store.list(&filtered, admin()).unwrap()), ["b"]);
+        let private = ListQuery {
+            public: PublicFilter::PrivateOnly,
+            ..query()
+        };
+        assert_eq!(ids(&store.list(&private, admin()).unwrap()), ["p"]);
     }
 }
