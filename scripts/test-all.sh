@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting and lint checks, the Rust unit and
-# integration tests (golden replay included), then the tests that drive real
-# OpenStack clients against a running mock-nova.
+# integration tests (golden replay included), the tests that drive real
+# OpenStack clients against a running mock-nova, then tempest's flavor tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +15,9 @@ cargo test --all-targets
 if [ -x scripts/client-tests.sh ]; then
     echo "==> real-client tests"
     scripts/client-tests.sh
+fi
+
+if [ -x scripts/tempest-tests.sh ]; then
+    echo "==> tempest tests"
+    scripts/tempest-tests.sh
 fi
