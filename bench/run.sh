@@ -11,7 +11,7 @@
 # Usage: bench/run.sh [--quick] [--duration S] [--rounds N] [--only SECTIONS]
 #                     [--port-base PORT] [--out DIR]
 # See --help for the options. A full run with the defaults takes about 25
-# minutes and --quick about 8.
+# minutes and --quick about 10.
 set -euo pipefail
 
 usage() {
