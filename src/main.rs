@@ -30,7 +30,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    mock_nova::telemetry::init(config.log_format);
+    let _log_guard = mock_nova::telemetry::init(config.log_format);
     match cli::serve(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

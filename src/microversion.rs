@@ -169,6 +169,39 @@ pub fn insert_version_headers(headers: &mut HeaderMap, version: &str) {
     if let Ok(value) = HeaderValue::from_str(version) {
         headers.insert(LEGACY_HEADER, value);
     }
+    append_vary(headers);
+}
+
+/// Adds the version headers for a negotiated version. The values of every
+/// version this server can negotiate are built once and shared, since they go
+/// on every response.
+pub fn insert_negotiated_headers(headers: &mut HeaderMap, version: Microversion) {
+    static VALUES: std::sync::OnceLock<Vec<(HeaderValue, HeaderValue)>> =
+        std::sync::OnceLock::new();
+    let values = VALUES.get_or_init(|| {
+        (0..=Microversion::NEWEST.minor)
+            .map(|minor| {
+                let text = format!("2.{minor}");
+                let standard = HeaderValue::from_str(&format!("compute {text}"));
+                let legacy = HeaderValue::from_str(&text);
+                match (standard, legacy) {
+                    (Ok(standard), Ok(legacy)) => (standard, legacy),
+                    _ => unreachable!("version header values are ASCII"),
+                }
+            })
+            .collect()
+    });
+    match values.get(version.minor as usize) {
+        Some((standard, legacy)) if version.major == 2 => {
+            headers.insert(STANDARD_HEADER, standard.clone());
+            headers.insert(LEGACY_HEADER, legacy.clone());
+            append_vary(headers);
+        }
+        _ => insert_version_headers(headers, &version.to_string()),
+    }
+}
+
+fn append_vary(headers: &mut HeaderMap) {
     headers.append(
         axum::http::header::VARY,
         HeaderValue::from_static("OpenStack-API-Version"),

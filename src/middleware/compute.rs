@@ -158,7 +158,7 @@ pub async fn compute_context(
     };
     if let Some(mut response) = super::inject_fault(&state, &facts).await {
         if !legacy_v2 {
-            microversion::insert_version_headers(response.headers_mut(), &version_text);
+            microversion::insert_negotiated_headers(response.headers_mut(), version);
         }
         return with_info(response, info);
     }
@@ -192,7 +192,7 @@ pub async fn compute_context(
         }
     };
     if !legacy_v2 {
-        microversion::insert_version_headers(response.headers_mut(), &version_text);
+        microversion::insert_negotiated_headers(response.headers_mut(), version);
     }
     with_info(response, info)
 }

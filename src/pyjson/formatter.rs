@@ -37,7 +37,11 @@ impl serde_json::ser::Formatter for PythonFormatter {
     where
         W: ?Sized + io::Write,
     {
-        let mut out = String::with_capacity(fragment.len());
+        // Printable ASCII, by far the most common case, needs no escaping.
+        if fragment.bytes().all(|byte| (b' '..=b'~').contains(&byte)) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut out = String::with_capacity(fragment.len() * 2);
         for c in fragment.chars() {
             push_json_char(&mut out, c);
         }
@@ -108,7 +112,7 @@ impl serde_json::ser::Formatter for PythonFormatter {
 pub fn try_to_python_json_string<T: serde::Serialize>(
     value: &T,
 ) -> Result<String, serde_json::Error> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(256);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
     value.serialize(&mut serializer)?;
     String::from_utf8(out).map_err(serde::ser::Error::custom)
