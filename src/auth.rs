@@ -2,6 +2,7 @@
 //! [`Identity`] according to the configured strategy.
 
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::http::HeaderMap;
 
@@ -17,11 +18,16 @@ pub const TOKEN_HEADER: &str = "x-auth-token";
 /// project `admin`, so that such clients can write as well as read.
 pub const NOAUTH_CLIENT_TOKEN: &str = "notused";
 
+/// Number of distinct noauth tokens whose callers are kept parsed.
+const MAX_CACHED_NOAUTH_TOKENS: usize = 4096;
+
 /// Resolves tokens to identities.
 pub struct Authenticator {
     mode: AuthMode,
     /// Configured static tokens; checked before the mode's own tokens.
-    static_tokens: HashMap<String, Identity>,
+    static_tokens: HashMap<String, Arc<Identity>>,
+    /// Callers of noauth tokens seen so far, so that a token is parsed once.
+    noauth_callers: RwLock<HashMap<String, Arc<Identity>>>,
     /// Tokens issued by the built-in Keystone, accepted in every mode.
     issued_tokens: TokenStore,
 }
@@ -51,12 +57,13 @@ impl Authenticator {
                     &entry.project,
                     &entry.roles,
                 );
-                (entry.token.clone(), identity)
+                (entry.token.clone(), Arc::new(identity))
             })
             .collect();
         Self {
             mode: config.auth,
             static_tokens,
+            noauth_callers: RwLock::default(),
             issued_tokens,
         }
     }
@@ -67,28 +74,53 @@ impl Authenticator {
     /// Static tokens and live Keystone tokens are accepted in every mode. In
     /// `keystone` mode nothing else is. In `noauth` mode any other token is
     /// read with the `user:project` convention, except `notused`.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Option<Identity> {
+    pub fn authenticate(&self, headers: &HeaderMap) -> Option<Arc<Identity>> {
         let token = headers.get(TOKEN_HEADER)?.to_str().ok()?.trim();
         if let Some(identity) = self.identify_token(token) {
             return Some(identity);
         }
         match self.mode {
             AuthMode::Keystone => None,
-            AuthMode::Noauth if token == NOAUTH_CLIENT_TOKEN => {
-                Identity::from_noauth_token("admin")
-            }
-            AuthMode::Noauth => Identity::from_noauth_token(token),
+            AuthMode::Noauth => self.noauth_caller(token),
         }
     }
 
     /// Returns the caller of a static token or of a live token issued by
     /// Keystone, whatever the mode.
-    pub fn identify_token(&self, token: &str) -> Option<Identity> {
+    pub fn identify_token(&self, token: &str) -> Option<Arc<Identity>> {
         if let Some(identity) = self.static_tokens.get(token) {
-            return Some(identity.clone());
+            return Some(Arc::clone(identity));
         }
-        self.issued_tokens
-            .validate(token)
-            .map(|data| data.identity())
+        self.issued_tokens.identity(token)
+    }
+
+    /// Returns the caller of a noauth token, parsing each distinct token once.
+    fn noauth_caller(&self, token: &str) -> Option<Arc<Identity>> {
+        let cached = self
+            .noauth_callers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned();
+        if cached.is_some() {
+            return cached;
+        }
+        let parsed = if token == NOAUTH_CLIENT_TOKEN {
+            Identity::from_noauth_token("admin")
+        } else {
+            Identity::from_noauth_token(token)
+        };
+        let identity = Arc::new(parsed?);
+        let mut callers = self
+            .noauth_callers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Any client can invent tokens, so the cache starts over when full
+        // rather than growing without bound.
+        if callers.len() >= MAX_CACHED_NOAUTH_TOKENS {
+            callers.clear();
+        }
+        callers.insert(token.to_owned(), Arc::clone(&identity));
+        Some(identity)
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::error::{ApiError, Result};
 use crate::identity::Identity;
@@ -16,18 +16,35 @@ use crate::store::{Store, Viewer};
 /// Id of one request, `req-<uuid4>`, sent back in `x-openstack-request-id` and
 /// `x-compute-request-id` and written to the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub Arc<str>);
+pub struct RequestId(HeaderValue);
 
 impl RequestId {
     /// Generates a fresh id.
     pub fn generate(ids: &crate::ids::IdGenerator) -> Self {
-        Self(format!("req-{}", ids.uuid(crate::ids::IdKind::Request)).into())
+        const PREFIX: &[u8] = b"req-";
+        let mut text = [0u8; PREFIX.len() + uuid::fmt::Hyphenated::LENGTH];
+        text[..PREFIX.len()].copy_from_slice(PREFIX);
+        ids.uuid(crate::ids::IdKind::Request)
+            .hyphenated()
+            .encode_lower(&mut text[PREFIX.len()..]);
+        // The text is ASCII letters, digits and dashes, which is a valid value.
+        Self(HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("req-")))
+    }
+
+    /// Returns the id as the header value it is sent in.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    /// Returns the id as text.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
     }
 }
 
 impl std::fmt::Display for RequestId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use axum::http::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::context::RequestId;
 use crate::identity::Identity;
 
 /// Text stored in place of a secret in a recorded body.
@@ -45,7 +46,7 @@ pub struct JournalEntry {
     /// Negotiated or requested microversion.
     pub microversion: Option<String>,
     /// Request id, as sent in `x-openstack-request-id`.
-    pub request_id: Arc<str>,
+    pub request_id: RequestId,
     /// Response status.
     pub status: u16,
     /// Body of a write request, with secrets replaced.
@@ -167,7 +168,7 @@ impl JournalQuery {
             && equal(&self.project, identity.map(|id| id.project_id.as_str()))
             && equal(&self.user, identity.map(|id| id.user_id.as_str()))
             && equal(&self.microversion, entry.microversion.as_deref())
-            && equal(&self.request_id, Some(&entry.request_id))
+            && equal(&self.request_id, Some(entry.request_id.as_str()))
             && equal(&self.namespace, Some(namespace))
             && self.status.is_none_or(|status| status == entry.status)
             && self.since.is_none_or(|since| entry.seq > since)
@@ -378,7 +379,7 @@ mod tests {
             key: Some("k".to_owned()),
             identity: None,
             microversion: Some("2.1".to_owned()),
-            request_id: "req-1".into(),
+            request_id: RequestId::generate(&crate::ids::IdGenerator::new(Some(1))),
             status,
             body: None,
             fault: None,

@@ -120,10 +120,8 @@ async fn keystone_layer(
     };
 
     let headers = response.headers_mut();
-    if let Some(request_id) = request_id
-        && let Ok(value) = HeaderValue::from_str(&request_id.0)
-    {
-        headers.insert(OPENSTACK_REQUEST_ID, value);
+    if let Some(request_id) = request_id {
+        headers.insert(OPENSTACK_REQUEST_ID, request_id.header_value().clone());
     }
     if response.status() == StatusCode::UNAUTHORIZED
         && let Ok(value) = HeaderValue::from_str(&format!("Keystone uri=\"{v3_url}\""))
@@ -297,7 +295,7 @@ fn authorize_subject(
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .ok_or_else(|| KeystoneError::unauthorized("missing X-Auth-Token"))?;
-    let caller: Identity = state
+    let caller: Arc<Identity> = state
         .authenticator
         .identify_token(caller_token)
         .ok_or_else(|| KeystoneError::unauthorized("invalid or expired X-Auth-Token"))?;

@@ -199,6 +199,8 @@ struct TokenTable {
 struct Entry {
     sequence: u64,
     data: Arc<TokenData>,
+    /// The caller the token stands for on Nova requests, built once.
+    identity: Arc<Identity>,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -280,6 +282,7 @@ impl TokenStore {
             Entry {
                 sequence,
                 data: Arc::clone(&data),
+                identity: Arc::new(data.identity()),
             },
         );
         IssuedToken {
@@ -303,6 +306,18 @@ impl TokenStore {
             return None;
         }
         Some(data)
+    }
+
+    /// Returns the caller a live token stands for on Nova requests.
+    pub fn identity(&self, value: &str) -> Option<Arc<Identity>> {
+        let now = Utc::now();
+        let mut table = self.lock();
+        let entry = table.by_value.get(value)?;
+        if entry.data.is_expired_at(now) {
+            table.remove(value);
+            return None;
+        }
+        Some(Arc::clone(&entry.identity))
     }
 
     /// Revokes a token; returns whether it was live.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -60,20 +60,21 @@ pub async fn compute_gate(
     } else {
         match state.authenticator.authenticate(request.headers()) {
             Some(identity) => {
-                request.extensions_mut().insert(Arc::new(identity));
+                request.extensions_mut().insert(identity);
                 next.run(request).await
             }
             None => error::unauthorized(&keystone_url(&state, &request)),
         }
     };
 
-    if let Some(request_id) = request_id
-        && let Ok(value) = HeaderValue::from_str(&request_id.0)
-    {
+    if let Some(request_id) = request_id {
+        let value = request_id.header_value();
         response
             .headers_mut()
             .insert(OPENSTACK_REQUEST_ID, value.clone());
-        response.headers_mut().insert(COMPUTE_REQUEST_ID, value);
+        response
+            .headers_mut()
+            .insert(COMPUTE_REQUEST_ID, value.clone());
     }
     response
 }

@@ -106,7 +106,7 @@ pub async fn log_requests(
             key: info.key,
             identity: info.identity,
             microversion: info.microversion,
-            request_id: request_id.0,
+            request_id,
             status,
             fault,
             injected_by: response
