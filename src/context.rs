@@ -71,6 +71,55 @@ pub struct LinkBase {
     pub project_id: Option<String>,
 }
 
+/// The link root of a request, computed from its `Host` header and namespace
+/// the first time a handler asks for it.
+#[derive(Debug, Clone)]
+pub struct LazyRoot {
+    value: std::sync::OnceLock<String>,
+    public_url: Option<Arc<str>>,
+    host: Option<HeaderValue>,
+    namespace: Option<Arc<str>>,
+    fallback_host: std::net::SocketAddr,
+}
+
+impl LazyRoot {
+    /// Records what the root is built from.
+    pub fn new(
+        public_url: Option<Arc<str>>,
+        host: Option<HeaderValue>,
+        namespace: Option<Arc<str>>,
+        fallback_host: std::net::SocketAddr,
+    ) -> Self {
+        Self {
+            value: std::sync::OnceLock::new(),
+            public_url,
+            host,
+            namespace,
+            fallback_host,
+        }
+    }
+
+    /// Returns the root, building it on the first call.
+    pub fn get(&self) -> &str {
+        self.value.get_or_init(|| {
+            let base = match &self.public_url {
+                Some(url) => url.trim_end_matches('/').to_owned(),
+                None => {
+                    let host = self.host.as_ref().and_then(|host| host.to_str().ok());
+                    match host {
+                        Some(host) => format!("http://{host}"),
+                        None => format!("http://{}", self.fallback_host),
+                    }
+                }
+            };
+            match &self.namespace {
+                Some(name) => format!("{base}/ns/{name}"),
+                None => base,
+            }
+        })
+    }
+}
+
 /// Everything a Nova handler needs about its request, established by the compute
 /// middleware before the handler runs.
 #[derive(Debug, Clone)]
@@ -83,12 +132,11 @@ pub struct RequestContext {
     pub identity: Option<Arc<Identity>>,
     /// Decoded path parameters.
     pub path: PathParams,
-    /// Raw query string, if any.
-    pub query: Option<String>,
-    /// The whole request URL, which Nova searches for the project id.
-    pub url: String,
-    /// Scheme, host and prefix for links.
-    pub root: String,
+    /// The request's path and query, as received after the namespace prefix.
+    pub uri: axum::http::Uri,
+    /// Scheme, host and namespace prefix for links; built on first use, since
+    /// most answers contain no link.
+    pub root: LazyRoot,
     /// Flavor store of this request.
     pub store: Store,
     /// Application state, for configuration and shared services.
@@ -169,15 +217,24 @@ impl RequestContext {
     /// Returns where links of this response point. Nova inserts the caller's project
     /// id whenever that id occurs anywhere in the request URL.
     pub fn link_base(&self) -> LinkBase {
+        let root = self.root();
+        let path_and_query = self.uri.path_and_query().map_or("", |pq| pq.as_str());
         let project_id = self
             .identity
             .as_ref()
             .map(|identity| identity.project_id.as_str())
-            .filter(|project| !project.is_empty() && self.url.contains(project));
+            .filter(|project| {
+                !project.is_empty() && (root.contains(project) || path_and_query.contains(project))
+            });
         LinkBase {
-            root: self.root.clone(),
+            root: root.to_owned(),
             project_id: project_id.map(str::to_owned),
         }
+    }
+
+    /// Returns the scheme, host and namespace prefix that links start with.
+    pub fn root(&self) -> &str {
+        self.root.get()
     }
 
     /// Returns the query parameters in order, decoded as webob decodes them.
@@ -185,7 +242,7 @@ impl RequestContext {
     /// # Errors
     /// Nova's 400 when the query string is not UTF-8 once percent-decoded.
     pub fn query_params(&self) -> Result<Vec<(String, String)>> {
-        match &self.query {
+        match self.uri.query() {
             Some(query) => parse_query(query),
             None => Ok(Vec::new()),
         }

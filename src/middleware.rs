@@ -16,11 +16,11 @@ use crate::faults::{FaultAction, RequestFacts};
 use crate::identity::Identity;
 use crate::state::AppState;
 
-pub use compute::{
-    compute_context, compute_fallback, compute_gate, is_compute_path, link_root, namespace_error,
-};
+pub use compute::{compute_context, compute_fallback, is_compute_path, link_root, namespace_error};
 pub use namespace::{NAMESPACE_SEGMENT, Namespace, strip_namespace};
 pub use request_log::log_requests;
+
+use compute::compute_gate;
 
 /// Header with the request id, sent by every OpenStack service.
 pub const OPENSTACK_REQUEST_ID: HeaderName = HeaderName::from_static("x-openstack-request-id");

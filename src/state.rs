@@ -22,6 +22,9 @@ pub struct AppState(Arc<App>);
 pub struct App {
     /// Effective configuration.
     pub config: Config,
+    /// `config.public_url`, shared by every request's link root; `None` when
+    /// links follow the request's host.
+    pub public_url: Option<Arc<str>>,
     /// The flavor stores, one per namespace.
     pub namespaces: Arc<Namespaces>,
     /// The state file writer, when `state_file` is set and the server runs.
@@ -63,8 +66,10 @@ impl AppState {
         let ids = IdGenerator::new(config.seed);
         let journal = Journal::new(config.journal_capacity);
         let faults = FaultRules::new(&config.faults).map_err(|error| anyhow::anyhow!(error))?;
+        let public_url = (!config.public_url.is_empty()).then(|| Arc::from(&*config.public_url));
         Ok(Self(Arc::new(App {
             config,
+            public_url,
             namespaces: Arc::new(namespaces),
             persistence: OnceLock::new(),
             authenticator,

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
-use crate::context::{self, PathParams, RequestContext, RequestId};
+use crate::context::{self, LazyRoot, PathParams, RequestContext, RequestId};
 use crate::error;
 use crate::faults::RequestFacts;
 use crate::identity::Identity;
@@ -41,11 +41,10 @@ fn is_legacy_route(route: &str) -> bool {
 
 /// Applies the middleware that Nova runs before routing on `/v2.1`: request id
 /// headers, the body size limit and authentication.
-pub async fn compute_gate(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+///
+/// It runs inside the request log's layer rather than as a layer of its own,
+/// which saves a boxed service call on every request.
+pub async fn compute_gate(state: &AppState, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if !is_compute_path(path) {
         return next.run(request).await;
@@ -63,7 +62,7 @@ pub async fn compute_gate(
                 request.extensions_mut().insert(identity);
                 next.run(request).await
             }
-            None => error::unauthorized(&keystone_url(&state, &request)),
+            None => error::unauthorized(&keystone_url(state, &request)),
         }
     };
 
@@ -167,10 +166,11 @@ pub async fn compute_context(
     let mut response = match context::check_content_type(headers) {
         Err(error) => error.into_response(),
         Ok(()) => {
-            let root = link_root(&state, headers, request.extensions());
-            let url = format!(
-                "{root}{}",
-                request.uri().path_and_query().map_or("", |pq| pq.as_str())
+            let root = LazyRoot::new(
+                state.public_url.clone(),
+                headers.get(header::HOST).cloned(),
+                namespace,
+                state.config.bind,
             );
             let context = RequestContext {
                 request_id: request
@@ -181,8 +181,7 @@ pub async fn compute_context(
                 microversion: version,
                 identity: request.extensions().get::<Arc<Identity>>().cloned(),
                 path,
-                query: request.uri().query().map(str::to_owned),
-                url,
+                uri: request.uri().clone(),
                 root,
                 store,
                 state: state.clone(),

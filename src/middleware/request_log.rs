@@ -43,7 +43,7 @@ pub async fn log_requests(
         None
     };
 
-    let mut response = next.run(request).await;
+    let mut response = super::compute_gate(&state, request, next).await;
 
     // A write is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
@@ -59,29 +59,32 @@ pub async fn log_requests(
         .into_response();
     }
 
-    let info = response.extensions().get::<RouteInfo>();
-    let route = info.and_then(|info| info.route.as_deref()).unwrap_or("-");
-    let version = info
-        .and_then(|info| info.microversion.as_deref())
-        .unwrap_or("-");
+    // Taken rather than borrowed: this layer is the last to need it, and the
+    // journal keeps its fields.
+    let info = response
+        .extensions_mut()
+        .remove::<RouteInfo>()
+        .unwrap_or_default();
+    let route = info.route.as_deref().unwrap_or("-");
+    let version = info.microversion.as_deref().unwrap_or("-");
     let status = response.status().as_u16();
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     match response.extensions().get::<ApiError>() {
         Some(fault) if response.status().is_server_error() => tracing::error!(
             target: "mock_nova::request",
-            %method, path, route, status, microversion = version,
+            %method, %path, %route, status, microversion = %version,
             request_id = %request_id, latency_us, fault = %fault,
             "request failed"
         ),
         Some(fault) => tracing::info!(
             target: "mock_nova::request",
-            %method, path, route, status, microversion = version,
+            %method, %path, %route, status, microversion = %version,
             request_id = %request_id, latency_us, fault = %fault,
             "request"
         ),
         None => tracing::info!(
             target: "mock_nova::request",
-            %method, path, route, status, microversion = version,
+            %method, %path, %route, status, microversion = %version,
             request_id = %request_id, latency_us,
             "request"
         ),
@@ -92,7 +95,6 @@ pub async fn log_requests(
             .extensions()
             .get::<ApiError>()
             .map(ToString::to_string);
-        let info = info.cloned().unwrap_or_default();
         state.journal.record(JournalEntry {
             seq: 0,
             time,

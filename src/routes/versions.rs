@@ -102,7 +102,7 @@ pub async fn show_version(Ctx(ctx): Ctx) -> Result<Response> {
     }
     let max = ctx.state.config.max_microversion.to_string();
     Ok(views::json(
-        &json!({"version": version_entry(&ctx.root, "v2.1", &max, true)}),
+        &json!({"version": version_entry(ctx.root(), "v2.1", &max, true)}),
     ))
 }
 
