@@ -394,7 +394,7 @@ if section_enabled memory; then
     log "memory: default configuration, $PUT_COUNT PUTs twice"
     # The default configuration has no flavor-1, so the probe reads flavor 1.
     start_server mock-nova-default "$PORT_MEMORY" "/v2.1/$PROJECT/flavors/1" \
-        "$MOCK_NOVA" --bind "$HOST:$PORT_MEMORY"
+        "$MOCK_NOVA" --auth noauth --bind "$HOST:$PORT_MEMORY"
     pid_memory=$STARTED_PID
     sleep 1
     record_memory mock-nova idle "$pid_memory"
