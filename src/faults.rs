@@ -86,6 +86,10 @@ pub struct FaultRule {
 /// Longest delay a rule may add, so that a typo cannot hang a test run.
 pub const MAX_DELAY_MS: u64 = 60_000;
 
+/// Longest time window of a rule: one year, far beyond any test run and well
+/// within what a `Duration` can hold.
+pub const MAX_WINDOW_SECONDS: f64 = 366.0 * 24.0 * 3600.0;
+
 impl FaultRule {
     /// Checks the rule's values.
     ///
@@ -109,9 +113,11 @@ impl FaultRule {
             return Err(format!("probability {probability} must be between 0 and 1"));
         }
         if let Some(seconds) = self.for_seconds
-            && !(seconds.is_finite() && seconds > 0.0)
+            && !(seconds > 0.0 && seconds <= MAX_WINDOW_SECONDS)
         {
-            return Err(format!("for_seconds {seconds} must be a positive number"));
+            return Err(format!(
+                "for_seconds {seconds} must be a positive number of at most {MAX_WINDOW_SECONDS}"
+            ));
         }
         if let Some(method) = &self.method
             && method.parse::<Method>().is_err()
@@ -170,7 +176,8 @@ impl ActiveRule {
     fn is_expired(&self, now: Instant) -> bool {
         let spent = self.rule.count.is_some_and(|count| self.fired >= count);
         let late = self.rule.for_seconds.is_some_and(|seconds| {
-            now.duration_since(self.added) > Duration::from_secs_f64(seconds)
+            Duration::try_from_secs_f64(seconds)
+                .is_ok_and(|window| now.duration_since(self.added) > window)
         });
         spent || late
     }
@@ -265,6 +272,13 @@ impl FaultRules {
         rules.len() < before
     }
 
+    /// Removes the rules that apply to one namespace only.
+    pub fn clear_namespace(&self, namespace: &str) {
+        let mut rules = self.lock();
+        rules.retain(|rule| rule.rule.namespace.as_deref() != Some(namespace));
+        self.installed.store(rules.len(), Ordering::Release);
+    }
+
     /// Removes every rule.
     pub fn clear(&self) {
         let mut rules = self.lock();
@@ -272,8 +286,8 @@ impl FaultRules {
         self.installed.store(0, Ordering::Release);
     }
 
-    /// Finds the first live rule that matches the request and decides whether
-    /// it fires, counting the firing.
+    /// Finds the first live rule that matches the request and fires, counting
+    /// matches and firings.
     pub fn check(&self, facts: &RequestFacts<'_>, ids: &IdGenerator) -> Option<Firing> {
         if self.installed.load(Ordering::Acquire) == 0 {
             return None;
@@ -282,20 +296,24 @@ impl FaultRules {
         let now = Instant::now();
         rules.retain(|rule| !rule.is_expired(now));
         self.installed.store(rules.len(), Ordering::Release);
-        let rule = rules.iter_mut().find(|rule| rule.matches(facts))?;
-        let draw = rule.matched;
-        rule.matched += 1;
-        if let Some(probability) = rule.rule.probability {
-            let value = ids.unit_interval_with(rule.rule.seed, rule.id, draw);
-            if value >= probability {
-                return None;
+        // Rules are tried in the order they were added; a rule whose probability
+        // draw misses lets the next matching rule decide.
+        for rule in rules.iter_mut().filter(|rule| rule.matches(facts)) {
+            let draw = rule.matched;
+            rule.matched += 1;
+            if let Some(probability) = rule.rule.probability {
+                let value = ids.unit_interval_with(rule.rule.seed, rule.id, draw);
+                if value >= probability {
+                    continue;
+                }
             }
+            rule.fired += 1;
+            return Some(Firing {
+                rule_id: rule.id,
+                action: rule.rule.action.clone(),
+            });
         }
-        rule.fired += 1;
-        Some(Firing {
-            rule_id: rule.id,
-            action: rule.rule.action.clone(),
-        })
+        None
     }
 }
 
@@ -399,6 +417,32 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         let put = Method::PUT;
         assert!(rules.check(&facts(&put), &IdGenerator::new(None)).is_none());
+    }
+
+    #[test]
+    fn missed_draw_falls_through() {
+        let rules = FaultRules::default();
+        rules
+            .add(FaultRule {
+                probability: Some(0.0),
+                ..rule(FaultAction::Close)
+            })
+            .unwrap();
+        rules.add(rule(error())).unwrap();
+        let put = Method::PUT;
+        let firing = rules.check(&facts(&put), &IdGenerator::new(None)).unwrap();
+        assert_eq!(firing.rule_id, 2);
+    }
+
+    #[test]
+    fn huge_window_is_rejected() {
+        for seconds in [1e300, f64::NAN, f64::INFINITY, -1.0] {
+            let result = FaultRules::default().add(FaultRule {
+                for_seconds: Some(seconds),
+                ..rule(error())
+            });
+            assert!(result.is_err(), "{seconds}");
+        }
     }
 
     #[test]

@@ -259,6 +259,19 @@ impl Journal {
         entries.dropped = 0;
     }
 
+    /// Removes the entries of one namespace (`default` for requests outside
+    /// any namespace).
+    pub fn clear_namespace(&self, namespace: &str) {
+        let mut entries = self.lock();
+        entries.entries.retain(|entry| {
+            entry
+                .namespace
+                .as_deref()
+                .unwrap_or(crate::DEFAULT_NAMESPACE)
+                != namespace
+        });
+    }
+
     /// Returns the journal's counts.
     pub fn stats(&self) -> JournalStats {
         let entries = self.lock();

@@ -69,9 +69,15 @@ pub struct NamespaceSnapshot {
 /// A failed namespace operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NamespaceError {
-    /// The name is empty, too long or has characters outside `[A-Za-z0-9_.-]`.
-    #[error("invalid namespace name {0:?}: use 1 to 64 letters, digits, '_', '.' or '-'")]
+    /// The name is empty, too long, `.` or `..`, or has characters outside
+    /// `[A-Za-z0-9_.-]`.
+    #[error(
+        "invalid namespace name {0:?}: use 1 to 64 letters, digits, '_', '.' or '-', other than '.' and '..'"
+    )]
     InvalidName(String),
+    /// A read named a namespace that was never used.
+    #[error("namespace {0:?} does not exist")]
+    NotFound(String),
     /// Creating the namespace would pass the configured maximum.
     #[error("namespace limit reached: {0} namespaces exist (max_namespaces); reset to remove them")]
     LimitReached(usize),
@@ -99,7 +105,11 @@ pub struct Namespaces {
 /// Tells whether a namespace name is acceptable.
 pub fn is_valid_name(name: &str) -> bool {
     let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
-    (1..=MAX_NAME_LENGTH).contains(&name.len()) && name.bytes().all(allowed)
+    // `.` and `..` are path segments that clients and proxies rewrite.
+    (1..=MAX_NAME_LENGTH).contains(&name.len())
+        && name.bytes().all(allowed)
+        && name != "."
+        && name != ".."
 }
 
 impl Namespaces {
@@ -172,6 +182,25 @@ impl Namespaces {
         Ok(store)
     }
 
+    /// Returns the store of a namespace that exists, without creating it.
+    ///
+    /// # Errors
+    /// An invalid name, or a namespace that was never used.
+    pub fn existing(&self, name: Option<&str>) -> Result<Store, NamespaceError> {
+        let Some(name) = name.filter(|name| *name != DEFAULT_NAMESPACE) else {
+            return Ok(self.default.store.clone());
+        };
+        if !is_valid_name(name) {
+            return Err(NamespaceError::InvalidName(name.to_owned()));
+        }
+        self.named
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .map(|named| named.store.clone())
+            .ok_or_else(|| NamespaceError::NotFound(name.to_owned()))
+    }
+
     /// Returns the names of the namespaces that exist, the default one first.
     pub fn names(&self) -> Vec<String> {
         let named = self.named.read().unwrap_or_else(PoisonError::into_inner);
@@ -194,12 +223,17 @@ impl Namespaces {
         }
     }
 
-    /// Resets one namespace to its own seed, or to the server seed.
+    /// Resets one namespace to its own seed, or to the server seed. A namespace
+    /// that was never used is already in its seeded state and stays uncreated.
     ///
     /// # Errors
-    /// As [`Self::store`].
+    /// An invalid name.
     pub fn reset(&self, name: Option<&str>) -> Result<(), NamespaceError> {
-        let store = self.store(name)?;
+        let store = match self.existing(name) {
+            Ok(store) => store,
+            Err(NamespaceError::NotFound(_)) => return Ok(()),
+            Err(error) => return Err(error),
+        };
         let own_seed = self.own_seed(name);
         let seed = own_seed.unwrap_or_else(|| self.server_seed());
         store
@@ -244,9 +278,9 @@ impl Namespaces {
     /// Exports one namespace as a seed document, sorted by flavor id.
     ///
     /// # Errors
-    /// As [`Self::store`].
+    /// An invalid name, or a namespace that was never used.
     pub fn export(&self, name: Option<&str>) -> Result<SeedDocument, NamespaceError> {
-        Ok(SeedDocument::of_store(&self.store(name)?))
+        Ok(SeedDocument::of_store(&self.existing(name)?))
     }
 
     /// Takes a snapshot of every namespace and the seeds.
@@ -374,6 +408,24 @@ mod tests {
                 .flavor("1", admin())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn reads_do_not_create() {
+        let namespaces = Namespaces::new(seed(&["1"]), 10).unwrap();
+        assert!(matches!(
+            namespaces.export(Some("ghost")),
+            Err(NamespaceError::NotFound(_))
+        ));
+        namespaces.reset(Some("ghost")).unwrap();
+        assert_eq!(namespaces.names(), ["default"]);
+    }
+
+    #[test]
+    fn dot_names_are_rejected() {
+        assert!(!is_valid_name("."));
+        assert!(!is_valid_name(".."));
+        assert!(is_valid_name("a.b"));
     }
 
     #[test]

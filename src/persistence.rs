@@ -37,8 +37,13 @@ struct StateFile {
 enum Saved {
     /// Every change up to this count is on disk.
     UpTo(u64),
-    /// The last save failed; changes up to the count before it are on disk.
-    Failed { saved: u64, error: String },
+    /// The save of the changes up to `attempted` failed; those up to `saved`
+    /// are on disk.
+    Failed {
+        saved: u64,
+        attempted: u64,
+        error: String,
+    },
 }
 
 /// Handle to the state file: loading, and waiting for saves.
@@ -82,6 +87,47 @@ pub fn load(path: &Path, namespaces: &Namespaces) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Checks that the state file can be written by writing the current state
+/// once, and removes temporary files that a killed server left behind.
+///
+/// # Errors
+/// The file cannot be written, for example because its directory is missing
+/// or read-only.
+pub fn prepare(path: &Path, namespaces: &Namespaces) -> anyhow::Result<()> {
+    remove_stale_temporaries(path);
+    write_state(path, namespaces.snapshot())
+        .with_context(|| format!("cannot save state to {}", path.display()))
+}
+
+/// Deletes `.{name}.{pid}.tmp` files next to the state file. A server killed
+/// between writing one and renaming it leaves it behind; the state file itself
+/// is always whole.
+fn remove_stale_temporaries(path: &Path) {
+    let (Some(directory), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let directory = if directory.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        directory
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(file = file_name, "removed a stale temporary state file"),
+                Err(error) => {
+                    tracing::warn!(file = file_name, %error, "failed to remove a stale temporary state file")
+                }
+            }
+        }
+    }
+}
+
 impl Persistence {
     /// Starts the task that saves the namespaces to `path` after each change.
     /// Must be called inside a Tokio runtime.
@@ -110,9 +156,15 @@ impl Persistence {
         let mut saved = self.saved.clone();
         loop {
             match &*saved.borrow_and_update() {
-                Saved::UpTo(count) if *count >= target => return Ok(()),
-                Saved::Failed { error, .. } => return Err(error.clone()),
-                Saved::UpTo(_) => {}
+                Saved::UpTo(count) | Saved::Failed { saved: count, .. } if *count >= target => {
+                    return Ok(());
+                }
+                // Only a failed save that covered this change reports it; an
+                // older failure is retried by the save that covers the change.
+                Saved::Failed {
+                    attempted, error, ..
+                } if *attempted >= target => return Err(error.clone()),
+                _ => {}
             }
             if saved.changed().await.is_err() {
                 return Err("the state file writer stopped".to_owned());
@@ -143,7 +195,11 @@ async fn save_loop(path: PathBuf, namespaces: Arc<Namespaces>, sender: watch::Se
                 Err(error) => {
                     let error = format!("{error:#}");
                     tracing::error!(path = %path.display(), error, "failed to save state");
-                    sender.send_replace(Saved::Failed { saved, error });
+                    sender.send_replace(Saved::Failed {
+                        saved,
+                        attempted: target,
+                        error,
+                    });
                     // Retry on the next change rather than spinning on a full disk.
                 }
             }

@@ -50,6 +50,7 @@ impl Server {
         let bind = config.bind;
         let state = AppState::new(config)?;
         if let Some(path) = &state.config.state_file {
+            crate::persistence::prepare(path, &state.namespaces)?;
             let persistence = Persistence::start(path.clone(), state.namespaces.clone());
             let _ = state.persistence.set(persistence);
         }

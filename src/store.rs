@@ -109,6 +109,10 @@ pub enum StoreError {
     /// Another flavor already has that name.
     #[error("Flavor with name {0} already exists.")]
     DuplicateName(String),
+    /// A seed flavor has a value the store cannot keep, such as a non-finite
+    /// `rxtx_factor`.
+    #[error("{0}")]
+    InvalidSeed(String),
     /// The list marker names no visible flavor.
     #[error("marker [{0}] not found")]
     MarkerNotFound(String),
@@ -146,7 +150,9 @@ impl From<StoreError> for ApiError {
             StoreError::DuplicateId(_)
             | StoreError::DuplicateName(_)
             | StoreError::AccessExists { .. } => ApiError::Conflict(message),
-            StoreError::MarkerNotFound(_) => ApiError::BadRequest(message),
+            StoreError::MarkerNotFound(_) | StoreError::InvalidSeed(_) => {
+                ApiError::BadRequest(message)
+            }
         }
     }
 }
@@ -269,6 +275,14 @@ impl Store {
         let mut names = HashSet::new();
         let mut internal_ids = HashSet::new();
         for flavor in flavors {
+            // JSON has no way to write NaN or infinity, so such a value could be
+            // served but never saved or exported.
+            if !flavor.rxtx_factor.is_finite() {
+                return Err(StoreError::InvalidSeed(format!(
+                    "flavor {}: rxtx_factor {} is not a finite number",
+                    flavor.flavor_id, flavor.rxtx_factor
+                )));
+            }
             if !names.insert(flavor.name.clone()) {
                 return Err(StoreError::DuplicateName(flavor.name));
             }
@@ -731,6 +745,14 @@ mod tests {
             store.replace_all([flavor("x", "same", 1, true), flavor("y", "same", 1, true)]);
         assert_eq!(result, Err(StoreError::DuplicateName("same".to_owned())));
         assert!(store.flavor("a", admin()).is_ok());
+    }
+
+    #[test]
+    fn replace_all_rejects_nan_rxtx_factor() {
+        let mut odd = flavor("x", "x", 1, true);
+        odd.rxtx_factor = f64::NAN;
+        let error = store().replace_all([odd]).unwrap_err();
+        assert!(matches!(error, StoreError::InvalidSeed(_)), "{error}");
     }
 
     #[test]

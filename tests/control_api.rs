@@ -509,3 +509,151 @@ async fn fault_in_namespace_stays_there() {
     );
     assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
 }
+
+#[tokio::test]
+async fn journal_under_namespace_is_scoped() {
+    let server = TestServer::start(CONFIG).await;
+    server.get("/ns/a/v2.1/flavors/1", &admin()).await;
+    server.get("/ns/b/v2.1/flavors/1", &admin()).await;
+    server.get("/v2.1/flavors/1", &admin()).await;
+    let listed = server
+        .send(Request::new("GET", "/ns/a/_mock/journal"))
+        .await
+        .json();
+    assert_eq!(listed["count"], 1);
+    assert_eq!(listed["entries"][0]["namespace"], "a");
+
+    let cleared = server
+        .send(Request::new("DELETE", "/ns/a/_mock/journal"))
+        .await;
+    assert_eq!(cleared.status, 204);
+    let rest = server
+        .send(Request::new("GET", "/_mock/journal"))
+        .await
+        .json();
+    let namespaces: Vec<&str> = rest["entries"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["namespace"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!namespaces.contains(&"a"), "{namespaces:?}");
+    assert!(namespaces.contains(&"b"), "{namespaces:?}");
+}
+
+#[tokio::test]
+async fn faults_by_query_namespace_are_scoped() {
+    let server = TestServer::start(CONFIG).await;
+    let response = server
+        .send(
+            Request::new("POST", "/_mock/faults?namespace=a")
+                .body(r#"{"action": {"type": "error", "status": 418}}"#),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+    assert_eq!(
+        server.get("/ns/a/v2.1/flavors/1", &admin()).await.status,
+        418
+    );
+    let listed_b = server
+        .send(Request::new("GET", "/ns/b/_mock/faults"))
+        .await
+        .json();
+    assert_eq!(listed_b["faults"], json!([]));
+    let cleared = server
+        .send(Request::new("DELETE", "/ns/a/_mock/faults"))
+        .await;
+    assert_eq!(cleared.status, 204);
+    assert_eq!(
+        server.get("/ns/a/v2.1/flavors/1", &admin()).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn reads_do_not_create_namespaces() {
+    let server = TestServer::start("auth = \"noauth\"\nmax_namespaces = 1\n").await;
+    let missing = server
+        .send(Request::new("GET", "/_mock/state?namespace=ghost"))
+        .await;
+    assert_eq!(missing.status, 404);
+    let reset = server
+        .send(Request::new("POST", "/ns/ghost/_mock/reset"))
+        .await;
+    assert_eq!(reset.status, 204);
+    assert_eq!(
+        server.get("/ns/real/v2.1/flavors", &admin()).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn invalid_namespace_rejected_everywhere() {
+    let server = TestServer::start(CONFIG).await;
+    for path in [
+        "/ns/bad!name/identity/v3",
+        "/ns/bad!name/_mock/faults",
+        "/ns/../v2.1/flavors",
+    ] {
+        let response = server.send(Request::new("GET", path).token(&admin())).await;
+        assert_eq!(response.status, 400, "{path}");
+        let message = response.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains("invalid namespace name"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn missed_probability_falls_to_next_rule() {
+    let server = TestServer::start(CONFIG).await;
+    add_fault(
+        &server,
+        r#"{"probability": 0.0, "action": {"type": "close"}}"#,
+    )
+    .await;
+    add_fault(
+        &server,
+        r#"{"flavor_id": "1", "action": {"type": "error", "status": 503}}"#,
+    )
+    .await;
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 503);
+}
+
+#[tokio::test]
+async fn huge_fault_window_is_rejected() {
+    let server = TestServer::start(CONFIG).await;
+    let response = server
+        .send(
+            Request::new("POST", "/_mock/faults")
+                .body(r#"{"for_seconds": 1e300, "action": {"type": "error", "status": 500}}"#),
+        )
+        .await;
+    assert_eq!(response.status, 400);
+    assert_eq!(server.get("/v2.1/flavors/1", &admin()).await.status, 200);
+}
+
+#[tokio::test]
+async fn nan_rxtx_factor_never_stored() {
+    let server = TestServer::start(CONFIG).await;
+    let body = r#"{"flavor": {"name": "n", "ram": 1, "vcpus": 1, "disk": 1, "rxtx_factor": NaN}}"#;
+    let created = server
+        .send_json("POST", "/v2.1/flavors", &admin(), body)
+        .await;
+    assert_eq!(created.status, 400);
+    let seed =
+        "[[flavors]]\nid = \"x\"\nname = \"x\"\nram = 1\ndisk = 0\nvcpus = 1\nrxtx_factor = nan\n";
+    let loaded = server
+        .send(
+            Request::new("POST", "/_mock/seed")
+                .header("Content-Type", "application/toml")
+                .body(seed),
+        )
+        .await;
+    assert_eq!(loaded.status, 400, "{}", loaded.text());
+}

@@ -150,3 +150,55 @@ fn state_survives_clean_restart() {
     assert_eq!(shown.map(|(status, _)| status), Some(200));
     std::fs::remove_dir_all(&directory).ok();
 }
+
+#[test]
+fn unwritable_state_path_stops_start() {
+    let directory = temp_dir("unwritable");
+    let state_file = directory.join("missing-directory").join("state.json");
+    let output = Command::new(BINARY)
+        .args(["--bind", "127.0.0.1:0", "--state-file"])
+        .arg(&state_file)
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(logs.contains("cannot save state"), "{logs}");
+    std::fs::remove_dir_all(&directory).ok();
+}
+
+#[test]
+fn seeded_ids_skip_saved_flavors() {
+    let directory = temp_dir("seeded");
+    let state_file = directory.join("state.json");
+    let state_arg = state_file.to_string_lossy().into_owned();
+    let args = [
+        "--auth",
+        "noauth",
+        "--seed",
+        "42",
+        "--state-file",
+        &state_arg,
+    ];
+    for name in ["first", "second"] {
+        let running = start(&args);
+        let body =
+            format!(r#"{{"flavor": {{"name": "{name}", "ram": 1, "vcpus": 1, "disk": 1}}}}"#);
+        let created = request(&running.address, "POST", "/v2.1/flavors", &body);
+        assert_eq!(created.map(|(status, _)| status), Some(200), "{name}");
+    }
+    std::fs::remove_dir_all(&directory).ok();
+}
+
+#[test]
+fn stale_temporary_files_are_removed() {
+    let directory = temp_dir("stale");
+    let state_file = directory.join("state.json");
+    let stale = directory.join(".state.json.99999.tmp");
+    std::fs::write(&stale, b"partial").expect("write stale file");
+    let state_arg = state_file.to_string_lossy().into_owned();
+    let running = start(&["--auth", "noauth", "--state-file", &state_arg]);
+    assert!(!stale.exists());
+    assert!(state_file.exists());
+    drop(running);
+    std::fs::remove_dir_all(&directory).ok();
+}

@@ -203,6 +203,7 @@ pub async fn compute_context(
 pub fn namespace_error(error: &NamespaceError) -> Response {
     let status = match error {
         NamespaceError::LimitReached(_) => StatusCode::CONFLICT,
+        NamespaceError::NotFound(_) => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_REQUEST,
     };
     tracing::info!(%error, "namespace rejected");

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -13,6 +13,7 @@ use super::{InjectedFault, Namespace, RouteInfo};
 use crate::context::{self, RequestId};
 use crate::error::ApiError;
 use crate::journal::{JournalEntry, RecordedBody};
+use crate::namespaces::NamespaceError;
 use crate::state::AppState;
 
 /// Logs one line per request and assigns its request id.
@@ -21,6 +22,12 @@ pub async fn log_requests(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Some(namespace) = request.extensions().get::<Namespace>()
+        && !crate::namespaces::is_valid_name(&namespace.name)
+    {
+        let error = NamespaceError::InvalidName(namespace.name.to_string());
+        return super::namespace_error(&error);
+    }
     let started = Instant::now();
     let time = SystemTime::now();
     let method = request.method().clone();
@@ -43,20 +50,26 @@ pub async fn log_requests(
         None
     };
 
+    let changes_before = state.namespaces.changes().current();
     let mut response = super::compute_gate(&state, request, next).await;
 
-    // A write is acknowledged only once the state file holds it.
+    // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
-        && method != Method::GET
-        && method != Method::HEAD
+        && state.namespaces.changes().current() != changes_before
         && let Err(error) = persistence.sync().await
     {
-        tracing::error!(request_id = %request_id, error, "write not saved to the state file");
+        tracing::error!(request_id = %request_id, error, "change not saved to the state file");
+        let info = response.extensions_mut().remove::<RouteInfo>();
         response = ApiError::Other {
             status: StatusCode::SERVICE_UNAVAILABLE,
-            message: format!("The change could not be saved to the state file: {error}"),
+            message: format!(
+                "The change was applied but could not be saved to the state file: {error}"
+            ),
         }
         .into_response();
+        if let Some(info) = info {
+            response.extensions_mut().insert(info);
+        }
     }
 
     // Taken rather than borrowed: this layer is the last to need it, and the

@@ -66,14 +66,16 @@ struct JournalPage {
 }
 
 /// Serves `GET /_mock/journal`: the recorded requests matching the query's
-/// filters, oldest first.
+/// filters, oldest first. Under `/ns/{name}` only that namespace's requests
+/// are listed.
 pub async fn list_journal(
     State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
     query: Result<Query<JournalQuery>, QueryRejection>,
 ) -> Response {
-    let Query(query) = match query {
+    let query = match journal_query(prefix, query) {
         Ok(query) => query,
-        Err(rejection) => return query_error(&rejection).into_response(),
+        Err(error) => return error.into_response(),
     };
     let (entries, count) = state.journal.query(&query);
     let stats = state.journal.stats();
@@ -91,19 +93,42 @@ pub async fn list_journal(
 /// Serves `GET /_mock/journal/count`: how many recorded requests match.
 pub async fn count_journal(
     State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
     query: Result<Query<JournalQuery>, QueryRejection>,
 ) -> Response {
-    let Query(query) = match query {
+    let query = match journal_query(prefix, query) {
         Ok(query) => query,
-        Err(rejection) => return query_error(&rejection).into_response(),
+        Err(error) => return error.into_response(),
     };
     let (_, count) = state.journal.query(&query);
     views::json(&json!({"count": count}))
 }
 
-/// Serves `DELETE /_mock/journal`: forgets every recorded request.
-pub async fn clear_journal(State(state): State<AppState>) -> Response {
-    state.journal.clear();
+/// Returns the journal filters, limited to the namespace of a `/ns/{name}`
+/// prefix when there is one.
+fn journal_query(
+    prefix: Option<Extension<Namespace>>,
+    query: Result<Query<JournalQuery>, QueryRejection>,
+) -> Result<JournalQuery, ControlError> {
+    let Query(mut query) = query.map_err(|rejection| query_error(&rejection))?;
+    if let Some(Extension(namespace)) = prefix {
+        query.namespace = Some(namespace.name.to_string());
+    }
+    Ok(query)
+}
+
+/// Serves `DELETE /_mock/journal`: forgets the recorded requests, those of one
+/// namespace when it names one.
+pub async fn clear_journal(
+    State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
+    query: Result<Query<NamespaceQuery>, QueryRejection>,
+) -> Response {
+    match target_namespace(prefix, query) {
+        Ok(Some(namespace)) => state.journal.clear_namespace(&namespace),
+        Ok(None) => state.journal.clear(),
+        Err(error) => return error.into_response(),
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -238,18 +263,37 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Serves `GET /_mock/faults`: the installed fault rules with their counts.
-pub async fn list_faults(State(state): State<AppState>) -> Response {
-    views::json(&json!({"faults": state.faults.list()}))
+/// Serves `GET /_mock/faults`: the installed fault rules with their counts;
+/// under `/ns/{name}`, those that apply to that namespace.
+pub async fn list_faults(
+    State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
+    query: Result<Query<NamespaceQuery>, QueryRejection>,
+) -> Response {
+    let namespace = match target_namespace(prefix, query) {
+        Ok(namespace) => namespace,
+        Err(error) => return error.into_response(),
+    };
+    let mut rules = state.faults.list();
+    if let Some(namespace) = namespace {
+        rules.retain(|rule| rule.rule.namespace.as_deref() == Some(namespace.as_str()));
+    }
+    views::json(&json!({"faults": rules}))
 }
 
 /// Serves `POST /_mock/faults`: installs a fault rule and returns its id. A rule
-/// posted under `/ns/{name}` applies to that namespace unless it names another.
+/// posted under `/ns/{name}` or with `?namespace=` applies to that namespace
+/// unless it names another.
 pub async fn add_fault(
     State(state): State<AppState>,
     prefix: Option<Extension<Namespace>>,
+    query: Result<Query<NamespaceQuery>, QueryRejection>,
     body: Bytes,
 ) -> Response {
+    let namespace = match target_namespace(prefix, query) {
+        Ok(namespace) => namespace,
+        Err(error) => return error.into_response(),
+    };
     let mut rule: FaultRule = match serde_json::from_slice(&body) {
         Ok(rule) => rule,
         Err(error) => {
@@ -260,7 +304,7 @@ pub async fn add_fault(
         }
     };
     if rule.namespace.is_none() {
-        rule.namespace = prefix.map(|Extension(namespace)| namespace.name.to_string());
+        rule.namespace = namespace;
     }
     match state.faults.add(rule) {
         Ok(id) => {
@@ -274,9 +318,18 @@ pub async fn add_fault(
     }
 }
 
-/// Serves `DELETE /_mock/faults`: removes every fault rule.
-pub async fn clear_faults(State(state): State<AppState>) -> Response {
-    state.faults.clear();
+/// Serves `DELETE /_mock/faults`: removes every fault rule, or those of one
+/// namespace when it names one.
+pub async fn clear_faults(
+    State(state): State<AppState>,
+    prefix: Option<Extension<Namespace>>,
+    query: Result<Query<NamespaceQuery>, QueryRejection>,
+) -> Response {
+    match target_namespace(prefix, query) {
+        Ok(Some(namespace)) => state.faults.clear_namespace(&namespace),
+        Ok(None) => state.faults.clear(),
+        Err(error) => return error.into_response(),
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 

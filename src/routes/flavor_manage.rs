@@ -10,7 +10,7 @@ use crate::flavor_schema;
 use crate::ids::IdKind;
 use crate::policy::Rule;
 use crate::routes::flavors::FlavorBody;
-use crate::store::{Flavor, NewFlavor};
+use crate::store::{Flavor, NewFlavor, StoreError};
 use crate::views;
 
 /// Serves `POST /flavors`: creates a flavor and returns it with status 200.
@@ -20,13 +20,10 @@ pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
         flavor_schema::parse_create(body.value(), ctx.version_pair()).map_err(schema_fault)?;
     Rule::FlavorCreate.authorize(ctx.identity()?)?;
 
-    // Nova generates a UUID4 when the request gives no id (or null, or 0).
-    let flavor_id = request
-        .id
-        .unwrap_or_else(|| ctx.state.ids.uuid(IdKind::Flavor).to_string());
-    let flavor = ctx.store.create(NewFlavor {
+    let generated = request.id.is_none();
+    let mut new = NewFlavor {
         internal_id: None,
-        flavor_id,
+        flavor_id: request.id.unwrap_or_default(),
         name: request.name,
         memory_mb: request.ram,
         vcpus: request.vcpus,
@@ -39,9 +36,30 @@ pub async fn create_flavor(Ctx(ctx): Ctx, body: JsonBody) -> Result<Response> {
         description: request.description,
         extra_specs: Default::default(),
         projects: Default::default(),
-    })?;
-    flavor_response(&ctx, &flavor)
+    };
+    if !generated {
+        let flavor = ctx.store.create(new)?;
+        return flavor_response(&ctx, &flavor);
+    }
+    // Nova generates a UUID4 when the request gives no id (or null, or 0). A
+    // seeded generator restarts its stream on every run, so after a restart
+    // from a state file its next id may be taken; then the next one is used.
+    for _ in 0..MAX_ID_ATTEMPTS {
+        new.flavor_id = ctx.state.ids.uuid(IdKind::Flavor).to_string();
+        match ctx.store.create(new.clone()) {
+            Err(StoreError::DuplicateId(_)) => continue,
+            result => return flavor_response(&ctx, &*result?),
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "Flavor with ID {} already exists.",
+        new.flavor_id
+    )))
 }
+
+/// Generated ids tried before giving up; only a seeded generator replaying ids
+/// of saved flavors ever needs a second one.
+const MAX_ID_ATTEMPTS: usize = 10_000;
 
 /// Serves `PUT /flavors/{flavor_id}`: changes the description. The route exists
 /// from microversion 2.55; before that Nova answers 404.
