@@ -48,8 +48,8 @@ pub enum Command {
         /// Readiness URL to probe.
         #[arg(long, default_value = "http://127.0.0.1:8774/readyz")]
         url: String,
-        /// Seconds to wait for the answer.
-        #[arg(long, default_value_t = 2)]
+        /// Seconds to wait for the answer, at least 1.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
         timeout: u64,
     },
 }
@@ -104,18 +104,43 @@ fn enum_name(value: &impl clap::ValueEnum) -> String {
         .unwrap_or_default()
 }
 
+/// Flavor ids named in the start-up line; a large seed is summarized.
+const LOGGED_FLAVOR_IDS: usize = 20;
+
+/// Joins the first `count` items with commas, adding `,...` when there are more.
+fn list_start(items: &[&str], count: usize) -> String {
+    let mut text = items[..items.len().min(count)].join(",");
+    if items.len() > count {
+        text.push_str(",...");
+    }
+    text
+}
+
 /// Starts the server and runs it until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let flavor_ids: Vec<String> = config.flavors.iter().map(|f| f.id.clone()).collect();
-    let server = mock_nova::Server::bind(config.clone()).await?;
+    let max_microversion = config.max_microversion;
+    let auth = enum_name(&config.auth);
+    let server = mock_nova::Server::bind(config).await?;
     let address = server.local_addr()?;
+    // The flavors served, which come from the state file when one was loaded.
+    let flavors = server
+        .state()
+        .namespaces
+        .export(None)
+        .map(|seed| seed.flavors);
+    let flavor_ids: Vec<&str> = flavors
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|flavor| flavor.id.as_str())
+        .collect();
     tracing::info!(
         %address,
-        max_microversion = %config.max_microversion,
-        auth = enum_name(&config.auth),
+        %max_microversion,
+        auth,
         flavors = flavor_ids.len(),
-        flavor_ids = flavor_ids.join(","),
+        flavor_ids = %list_start(&flavor_ids, LOGGED_FLAVOR_IDS),
         "mock-nova listening on http://{address}"
     );
     server.run(shutdown).await?;
@@ -170,7 +195,12 @@ pub fn healthcheck(url: &str, timeout: std::time::Duration) -> anyhow::Result<bo
         .authority()
         .with_context(|| format!("URL {url:?} has no host"))?;
     let port = authority.port_u16().unwrap_or(80);
-    let address = (authority.host(), port)
+    // An IPv6 literal comes in brackets, which name resolution does not take.
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let address = (host, port)
         .to_socket_addrs()
         .with_context(|| format!("failed to resolve {}", authority.host()))?
         .next()
@@ -187,6 +217,11 @@ pub fn healthcheck(url: &str, timeout: std::time::Duration) -> anyhow::Result<bo
     let mut head = [0u8; 12];
     stream
         .read_exact(&mut head)
-        .with_context(|| format!("no answer from {url}"))?;
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                anyhow::anyhow!("timed out after {} s waiting for {url}", timeout.as_secs())
+            }
+            _ => anyhow::anyhow!("no answer from {url}: {error}"),
+        })?;
     Ok(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
 }

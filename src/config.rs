@@ -64,7 +64,8 @@ pub struct Config {
     pub static_tokens: Vec<StaticToken>,
     /// Keystone's token settings and accounts.
     pub keystone: KeystoneConfig,
-    /// Flavors the store starts with.
+    /// Flavors the store starts with; the application state takes them over,
+    /// leaving this list empty in the state's copy of the configuration.
     pub flavors: Vec<FlavorSeed>,
 }
 
@@ -319,11 +320,6 @@ impl Config {
         }
         self.keystone.validate()
     }
-
-    /// Returns the seed flavors in the form the store takes.
-    pub fn seed_flavors(&self) -> Vec<NewFlavor> {
-        self.flavors.iter().cloned().map(NewFlavor::from).collect()
-    }
 }
 
 /// Overlays `overlay` on `base`: tables merge key by key, any other value
@@ -353,9 +349,12 @@ fn env_table(env: impl Iterator<Item = (String, String)>) -> anyhow::Result<toml
         if path.iter().any(String::is_empty) {
             bail!("environment variable {name} has an empty key part");
         }
+        // Floats stay text: no number key is a float, and versions such as
+        // 2.100 must not turn into 2.1.
         let value = toml::from_str::<toml::Table>(&format!("value = {raw}"))
             .ok()
             .and_then(|mut parsed| parsed.remove("value"))
+            .filter(|value| !value.is_float())
             .unwrap_or(toml::Value::String(raw));
         insert_path(&mut table, &path, value);
     }
@@ -463,6 +462,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.max_request_body_size, 1000);
+    }
+
+    #[test]
+    fn env_versions_stay_text() {
+        let config = Config::from_layers(
+            None,
+            env(&[("MOCK_NOVA_MAX_MICROVERSION", "2.100")]).into_iter(),
+            &toml::Table::new(),
+        )
+        .unwrap();
+        assert_eq!(config.max_microversion, Microversion::new(2, 100));
     }
 
     #[test]

@@ -346,11 +346,8 @@ impl FromRequest<AppState> for JsonBody {
         use axum::response::IntoResponse;
 
         let has_length = content_length(request.headers()).is_some_and(|length| length > 0);
-        let limit = state.config.max_request_body_size;
         let headers = request.headers().clone();
-        let bytes = axum::body::to_bytes(request.into_body(), limit)
-            .await
-            .map_err(|error| body_read_error(&error, &headers))?;
+        let bytes = read_body(request.into_body(), &headers, state).await?;
         // Nova reads the body only when Content-Length is present and non-zero;
         // a chunked body without it counts as no body at all.
         if !has_length {
@@ -360,6 +357,38 @@ impl FromRequest<AppState> for JsonBody {
             .map(|value| Self(Some(value)))
             .map_err(|_| ApiError::malformed_body().into_response())
     }
+}
+
+/// Reads a whole request body within the size limit and the body deadline,
+/// which bounds the whole transfer, not just each gap between reads.
+///
+/// # Errors
+/// The answer to send instead: 413 past the size limit, 408 past the
+/// deadline, 400 for a body that cannot be read.
+pub async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<axum::body::Bytes, axum::response::Response> {
+    let limit = state.config.max_request_body_size;
+    let deadline = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(error)) => Err(body_read_error(&error, headers)),
+        Err(_) => {
+            tracing::info!("request body not received within the body read timeout");
+            Err(body_timeout_page(headers))
+        }
+    }
+}
+
+fn body_timeout_page(headers: &HeaderMap) -> axum::response::Response {
+    crate::error::webob_error(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        "Request Timeout",
+        "The server timed out waiting for the request body.",
+        headers,
+    )
 }
 
 /// Maps a failed body read to an answer: Nova's 413 when the body passed the
@@ -375,13 +404,8 @@ fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::
             return crate::error::request_too_large(headers);
         }
         if current.is::<tower_http::timeout::TimeoutError>() {
-            tracing::info!("request body not received within the body read timeout");
-            return crate::error::webob_error(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
-                "Request Timeout",
-                "The server timed out waiting for the request body.",
-                headers,
-            );
+            tracing::info!("request body stalled longer than the body read timeout");
+            return body_timeout_page(headers);
         }
         source = current.source();
     }

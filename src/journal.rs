@@ -20,6 +20,25 @@ use crate::identity::Identity;
 /// Text stored in place of a secret in a recorded body.
 pub const REDACTED: &str = "***";
 
+/// Longest recorded body and fault message, in bytes. Bodies may be up to the
+/// request size limit and fault messages repeat them, so recording them whole
+/// could make the journal's memory grow to hundreds of megabytes.
+pub const MAX_RECORDED_BYTES: usize = 4096;
+
+/// Cuts a recorded text at [`MAX_RECORDED_BYTES`], on a character boundary,
+/// marking the cut with `…`.
+pub fn truncate_recorded(mut text: String) -> String {
+    if text.len() > MAX_RECORDED_BYTES {
+        let mut end = MAX_RECORDED_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 /// One served request.
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
@@ -69,12 +88,14 @@ pub enum RecordedBody {
 }
 
 impl RecordedBody {
-    /// Builds the record of a body, replacing every `password` and `token` value
-    /// when `redact` is set. A body that must be redacted but is not JSON is not
-    /// recorded at all.
+    /// Builds the record of a body, replacing secrets when `redact` is set. A
+    /// body that must be redacted but is not JSON is not recorded at all, and a
+    /// Nova body is cut at [`MAX_RECORDED_BYTES`].
     pub fn new(bytes: Bytes, redact: bool) -> Option<Self> {
         if !redact {
-            return Some(Self::Raw(bytes));
+            return Some(Self::Raw(
+                bytes.slice(..bytes.len().min(MAX_RECORDED_BYTES)),
+            ));
         }
         let mut value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         redact_secrets(&mut value);
@@ -91,13 +112,17 @@ impl RecordedBody {
     }
 }
 
-/// Replaces secrets in a Keystone body: every string under a `password` key and
-/// every token value (`"token": "..."` or the `id` of a `token` object).
+/// Keys whose string values are secrets in Keystone bodies: passwords,
+/// application credential secrets, TOTP passcodes and token values.
+const SECRET_KEYS: [&str; 4] = ["password", "secret", "passcode", "token"];
+
+/// Replaces secrets in a Keystone body: every string under a [`SECRET_KEYS`]
+/// key, and the `id` of a `token` object.
 fn redact_secrets(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, item) in map.iter_mut() {
-                let secret_key = key == "password" || key == "token";
+                let secret_key = SECRET_KEYS.contains(&key.as_str());
                 match item {
                     serde_json::Value::String(_) if secret_key => {
                         *item = serde_json::Value::String(REDACTED.to_owned());
@@ -463,6 +488,28 @@ mod tests {
             recorded.to_json()["auth"]["identity"]["password"]["user"]["password"],
             REDACTED
         );
+    }
+
+    #[test]
+    fn other_keystone_secrets_are_redacted() {
+        let body = br#"{"application_credential": {"id": "a", "secret": "s1"}, "totp": {"user": {"passcode": "s2"}}}"#;
+        let text = RecordedBody::new(Bytes::from_static(body), true)
+            .unwrap()
+            .to_json()
+            .to_string();
+        assert!(!text.contains("s1") && !text.contains("s2"), "{text}");
+    }
+
+    #[test]
+    fn long_bodies_and_faults_are_cut() {
+        let body = Bytes::from(vec![b'x'; 10_000]);
+        let RecordedBody::Raw(kept) = RecordedBody::new(body, false).unwrap() else {
+            panic!("a Nova body is kept raw");
+        };
+        assert_eq!(kept.len(), MAX_RECORDED_BYTES);
+        let fault = truncate_recorded("é".repeat(5000));
+        assert!(fault.len() <= MAX_RECORDED_BYTES + '…'.len_utf8());
+        assert!(fault.ends_with('…'));
     }
 
     #[test]

@@ -46,7 +46,12 @@ pub fn router(state: AppState) -> Router {
             get(control::count_journal),
         )
         .route(&format!("{CONTROL_PREFIX}/reset"), post(control::reset))
-        .route(&format!("{CONTROL_PREFIX}/seed"), post(control::load_seed))
+        .route(
+            &format!("{CONTROL_PREFIX}/seed"),
+            post(control::load_seed).layer(axum::extract::DefaultBodyLimit::max(
+                control::MAX_SEED_BYTES,
+            )),
+        )
         .route(
             &format!("{CONTROL_PREFIX}/state"),
             get(control::export_state),
@@ -118,7 +123,15 @@ fn nova_routes(prefix: &str) -> Router<AppState> {
 /// Answers requests no route matched: Nova's plain 404 inside `/v2.1` (after
 /// authentication, which the gate already did), the 300 version choices elsewhere.
 async fn fallback(state: State<AppState>, request: Request) -> Response {
-    if middleware::is_compute_path(request.uri().path()) {
+    let path = request.uri().path();
+    if path == CONTROL_PREFIX || path.starts_with(&format!("{CONTROL_PREFIX}/")) {
+        let message = format!(
+            "no control endpoint {} {path}; the README lists the control API",
+            request.method()
+        );
+        return control::control_error(axum::http::StatusCode::NOT_FOUND, message);
+    }
+    if middleware::is_compute_path(path) {
         middleware::compute_fallback(request).await
     } else {
         versions::multiple_choices(state, request).await

@@ -159,16 +159,15 @@ impl Server {
 }
 
 /// Configures hyper's connection handling from the limits.
+///
+/// Only HTTP/1.1 is served, like Nova behind its usual WSGI servers. That also
+/// keeps every idle connection under the head deadline, which HTTP/2 would not.
 fn connection_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(limits.header_read_timeout_seconds))
         .max_buf_size(limits.max_header_bytes);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
     builder
 }

@@ -50,9 +50,11 @@ impl AppState {
     /// # Errors
     /// Fails when the seed flavors repeat an id or a name, the Keystone accounts
     /// are invalid, or the state file exists but cannot be loaded.
-    pub fn new(config: Config) -> anyhow::Result<Self> {
+    pub fn new(mut config: Config) -> anyhow::Result<Self> {
+        // The seed moves out of the configuration so that a large one is held
+        // once as text and once in the store, not twice as text.
         let seed = SeedDocument {
-            flavors: config.flavors.clone(),
+            flavors: std::mem::take(&mut config.flavors),
         };
         let namespaces = Namespaces::new(seed, config.max_namespaces)
             .map_err(|error| anyhow::anyhow!("invalid seed flavors: {error}"))?;

@@ -657,3 +657,49 @@ async fn nan_rxtx_factor_never_stored() {
         .await;
     assert_eq!(loaded.status, 400, "{}", loaded.text());
 }
+
+#[tokio::test]
+async fn unknown_control_path_is_json_404() {
+    let server = TestServer::start(CONFIG).await;
+    for (method, path) in [
+        ("GET", "/_mock/unknown"),
+        ("GET", "/_mock/reset"),
+        ("PUT", "/_mock/faults"),
+    ] {
+        let response = server.send(Request::new(method, path)).await;
+        assert_eq!(response.status, 404, "{method} {path}");
+        let message = response.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains("no control endpoint"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn closed_connection_journaled_as_status_0() {
+    let server = TestServer::start(CONFIG).await;
+    add_fault(
+        &server,
+        r#"{"flavor_id": "1", "count": 1, "action": {"type": "close"}}"#,
+    )
+    .await;
+    let raw = format!(
+        "GET /v2.1/flavors/1 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\nConnection: close\r\n\r\n",
+        admin()
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, raw.as_bytes())
+        .await
+        .expect("send");
+    let mut received = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut received).await;
+    assert!(received.is_empty());
+    let journal = server
+        .send(Request::new("GET", "/_mock/journal?flavor_id=1"))
+        .await
+        .json();
+    assert_eq!(journal["entries"][0]["status"], 0);
+}

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{InjectedFault, Namespace, RouteInfo};
+use super::{CloseConnection, InjectedFault, Namespace, RouteInfo};
 use crate::context::{self, RequestId};
 use crate::error::ApiError;
-use crate::journal::{JournalEntry, RecordedBody};
+use crate::journal::{JournalEntry, RecordedBody, truncate_recorded};
 use crate::namespaces::NamespaceError;
 use crate::state::AppState;
 
@@ -80,19 +80,26 @@ pub async fn log_requests(
         .unwrap_or_default();
     let route = info.route.as_deref().unwrap_or("-");
     let version = info.microversion.as_deref().unwrap_or("-");
-    let status = response.status().as_u16();
+    // A connection closed by a fault rule gets no answer at all; status 0 in
+    // the log and the journal says so.
+    let closed = response.extensions().get::<CloseConnection>().is_some();
+    let status = if closed {
+        0
+    } else {
+        response.status().as_u16()
+    };
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     match response.extensions().get::<ApiError>() {
         Some(fault) if response.status().is_server_error() => tracing::error!(
             target: "mock_nova::request",
             %method, %path, %route, status, microversion = %version,
-            request_id = %request_id, latency_us, fault = %fault,
+            request_id = %request_id, latency_us, fault = ?fault.to_string(),
             "request failed"
         ),
         Some(fault) => tracing::info!(
             target: "mock_nova::request",
             %method, %path, %route, status, microversion = %version,
-            request_id = %request_id, latency_us, fault = %fault,
+            request_id = %request_id, latency_us, fault = ?fault.to_string(),
             "request"
         ),
         None => tracing::info!(
@@ -107,7 +114,7 @@ pub async fn log_requests(
         let fault = response
             .extensions()
             .get::<ApiError>()
-            .map(ToString::to_string);
+            .map(|fault| truncate_recorded(fault.to_string()));
         state.journal.record(JournalEntry {
             seq: 0,
             time,
@@ -161,14 +168,9 @@ async fn capture_body(
         return Ok((request, None));
     }
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => Ok((
-            Request::from_parts(parts, Body::from(bytes.clone())),
-            Some(bytes),
-        )),
-        Err(error) => {
-            tracing::debug!(%error, "failed to read a request body");
-            Err(ApiError::malformed_body().into_response())
-        }
-    }
+    let bytes = context::read_body(body, &parts.headers, state).await?;
+    Ok((
+        Request::from_parts(parts, Body::from(bytes.clone())),
+        Some(bytes),
+    ))
 }

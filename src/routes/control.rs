@@ -8,7 +8,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,10 @@ use crate::middleware::{Namespace, namespace_error};
 use crate::namespaces::SeedDocument;
 use crate::state::AppState;
 use crate::views;
+
+/// Largest seed document accepted, in bytes: room for about 100 000 flavors
+/// with a few extra specs each.
+pub const MAX_SEED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Builds a control API error response.
 pub fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -188,11 +192,18 @@ pub async fn load_seed(
     prefix: Option<Extension<Namespace>>,
     query: Result<Query<NamespaceQuery>, QueryRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let namespace = match target_namespace(prefix, query) {
         Ok(namespace) => namespace,
         Err(error) => return error.into_response(),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let message = format!("failed to read the seed: {}", rejection.body_text());
+            return control_error(rejection.status(), message);
+        }
     };
     let seed = match parse_seed(&headers, &body) {
         Ok(seed) => seed,
