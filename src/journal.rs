@@ -91,13 +91,13 @@ impl RecordedBody {
     /// Builds the record of a body, replacing secrets when `redact` is set. A
     /// body that must be redacted but is not JSON is not recorded at all, and a
     /// Nova body is cut at [`MAX_RECORDED_BYTES`].
-    pub fn new(bytes: Bytes, redact: bool) -> Option<Self> {
+    pub fn new(bytes: &Bytes, redact: bool) -> Option<Self> {
         if !redact {
             return Some(Self::Raw(
                 bytes.slice(..bytes.len().min(MAX_RECORDED_BYTES)),
             ));
         }
-        let mut value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
         redact_secrets(&mut value);
         Some(Self::Redacted(value))
     }
@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn secrets_are_redacted() {
         let body = br#"{"auth": {"identity": {"password": {"user": {"password": "secret"}}, "token": {"id": "t"}}}}"#;
-        let recorded = RecordedBody::new(Bytes::from_static(body), true).unwrap();
+        let recorded = RecordedBody::new(&Bytes::from_static(body), true).unwrap();
         let text = recorded.to_json().to_string();
         assert!(!text.contains("secret"), "{text}");
         assert!(!text.contains("\"t\""), "{text}");
@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn other_keystone_secrets_are_redacted() {
         let body = br#"{"application_credential": {"id": "a", "secret": "s1"}, "totp": {"user": {"passcode": "s2"}}}"#;
-        let text = RecordedBody::new(Bytes::from_static(body), true)
+        let text = RecordedBody::new(&Bytes::from_static(body), true)
             .unwrap()
             .to_json()
             .to_string();
@@ -503,7 +503,7 @@ mod tests {
     #[test]
     fn long_bodies_and_faults_are_cut() {
         let body = Bytes::from(vec![b'x'; 10_000]);
-        let RecordedBody::Raw(kept) = RecordedBody::new(body, false).unwrap() else {
+        let RecordedBody::Raw(kept) = RecordedBody::new(&body, false).unwrap() else {
             panic!("a Nova body is kept raw");
         };
         assert_eq!(kept.len(), MAX_RECORDED_BYTES);
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn unparsable_secret_body_is_dropped() {
-        assert!(RecordedBody::new(Bytes::from_static(b"password=x"), true).is_none());
+        assert!(RecordedBody::new(&Bytes::from_static(b"password=x"), true).is_none());
     }
 
     #[test]

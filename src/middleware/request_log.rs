@@ -120,7 +120,7 @@ pub async fn log_requests(
             time,
             namespace: namespace.map(|namespace| namespace.name),
             method,
-            body: body.and_then(|bytes| RecordedBody::new(bytes, is_identity_path(&path))),
+            body: body.and_then(|bytes| RecordedBody::new(&bytes, is_identity_path(&path))),
             path,
             query,
             route: info.route,
