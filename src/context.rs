@@ -326,6 +326,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// A request body that the request log already read for the journal, left for
+/// the handler so that it is read only once.
+#[derive(Debug, Clone)]
+pub struct CapturedBody(pub axum::body::Bytes);
+
 /// A request body read as Nova reads it: an empty body or one without
 /// `Content-Length` is JSON `null`, anything else must parse as JSON. The
 /// Content-Type was already checked by the compute middleware.
@@ -346,8 +351,13 @@ impl FromRequest<AppState> for JsonBody {
         use axum::response::IntoResponse;
 
         let has_length = content_length(request.headers()).is_some_and(|length| length > 0);
-        let headers = request.headers().clone();
-        let bytes = read_body(request.into_body(), &headers, state).await?;
+        let bytes = match request.extensions().get::<CapturedBody>() {
+            Some(CapturedBody(bytes)) => bytes.clone(),
+            None => {
+                let headers = request.headers().clone();
+                read_body(request.into_body(), &headers, state).await?
+            }
+        };
         // Nova reads the body only when Content-Length is present and non-zero;
         // a chunked body without it counts as no body at all.
         if !has_length {

@@ -4,6 +4,11 @@
 
 mod cli;
 
+/// jemalloc serves the many small, short-lived allocations of request handling
+/// faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::Parser;
 
 #[tokio::main]

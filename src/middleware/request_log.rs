@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{CloseConnection, InjectedFault, Namespace, RouteInfo};
-use crate::context::{self, RequestId};
+use crate::context::{self, CapturedBody, RequestId};
 use crate::error::ApiError;
 use crate::journal::{JournalEntry, RecordedBody, truncate_recorded};
 use crate::namespaces::NamespaceError;
@@ -167,8 +167,11 @@ async fn capture_body(
     if !within_limit {
         return Ok((request, None));
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let bytes = context::read_body(body, &parts.headers, state).await?;
+    // Nova handlers take the body from here instead of reading it again; the
+    // others, Keystone's among them, read the copy put back as the body.
+    parts.extensions.insert(CapturedBody(bytes.clone()));
     Ok((
         Request::from_parts(parts, Body::from(bytes.clone())),
         Some(bytes),

@@ -149,8 +149,15 @@ pub(super) fn json_float(value: f64) -> String {
 
 fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        push_json_char(out, c);
+    // Printable ASCII without quotes or backslashes, the usual case, is copied
+    // whole instead of character by character.
+    let plain = |byte: u8| (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\';
+    if text.bytes().all(plain) {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            push_json_char(out, c);
+        }
     }
     out.push('"');
 }
