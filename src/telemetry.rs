@@ -105,7 +105,6 @@ impl<S: Subscriber> Layer<S> for RequestLineLayer {
 /// as text, or a flat JSON object like the JSON formatter's.
 fn request_line(event: &Event<'_>, json: bool) -> String {
     let metadata = event.metadata();
-    let timestamp = crate::journal::format_utc(SystemTime::now());
     let mut visitor = LineVisitor {
         fields: String::with_capacity(256),
         message: String::new(),
@@ -115,20 +114,25 @@ fn request_line(event: &Event<'_>, json: bool) -> String {
     let level = metadata.level().as_str();
     let mut line = String::with_capacity(visitor.fields.len() + 96);
     if json {
-        let _ = write!(
-            line,
-            "{{\"timestamp\":\"{timestamp}\",\"level\":\"{level}\",\"message\":"
-        );
+        line.push_str("{\"timestamp\":\"");
+        push_utc(&mut line, SystemTime::now());
+        line.push_str("\",\"level\":\"");
+        line.push_str(level);
+        line.push_str("\",\"message\":");
         push_json_string(&mut line, &visitor.message);
         line.push_str(&visitor.fields);
-        let _ = writeln!(line, ",\"target\":\"{}\"}}", metadata.target());
+        line.push_str(",\"target\":\"");
+        line.push_str(metadata.target());
+        line.push_str("\"}\n");
     } else {
-        let _ = write!(
-            line,
-            "{timestamp} {level:>5} {}: {}",
-            metadata.target(),
-            visitor.message
-        );
+        push_utc(&mut line, SystemTime::now());
+        // Levels are right-aligned to five characters, as tracing's formatter does.
+        line.push_str(&"      "[..6 - level.len().min(5)]);
+        line.push_str(level);
+        line.push(' ');
+        line.push_str(metadata.target());
+        line.push_str(": ");
+        line.push_str(&visitor.message);
         line.push_str(&visitor.fields);
         line.push('\n');
     }
@@ -146,9 +150,13 @@ struct LineVisitor {
 impl LineVisitor {
     fn push_key(&mut self, field: &Field) {
         if self.json {
-            let _ = write!(self.fields, ",\"{}\":", field.name());
+            self.fields.push_str(",\"");
+            self.fields.push_str(field.name());
+            self.fields.push_str("\":");
         } else {
-            let _ = write!(self.fields, " {}=", field.name());
+            self.fields.push(' ');
+            self.fields.push_str(field.name());
+            self.fields.push('=');
         }
     }
 }
@@ -156,7 +164,7 @@ impl LineVisitor {
 impl Visit for LineVisitor {
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.push_key(field);
-        let _ = write!(self.fields, "{value}");
+        push_decimal(&mut self.fields, value, 1);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -172,8 +180,14 @@ impl Visit for LineVisitor {
         self.push_key(field);
         if self.json {
             push_json_string(&mut self.fields, value);
+        } else if value
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'"')
+        {
+            self.fields.push_str(value);
         } else {
-            // As tracing's own formatter does, a plain string field is quoted.
+            // Quoted and escaped, so that a value cannot break the line or forge
+            // another one.
             let _ = write!(self.fields, "{value:?}");
         }
     }
@@ -189,6 +203,46 @@ impl Visit for LineVisitor {
         } else {
             let _ = write!(self.fields, "{value:?}");
         }
+    }
+}
+
+/// Appends a time as RFC 3339 in UTC with microseconds, such as
+/// `2026-12-04T16:26:06.123456Z`, without going through `format!`.
+fn push_utc(out: &mut String, time: SystemTime) {
+    let since_epoch = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    let (year, month, day) = crate::journal::civil_from_days((seconds / 86_400) as i64);
+    let second_of_day = seconds % 86_400;
+    push_decimal(out, u64::try_from(year).unwrap_or(0), 4);
+    out.push('-');
+    push_decimal(out, u64::from(month), 2);
+    out.push('-');
+    push_decimal(out, u64::from(day), 2);
+    out.push('T');
+    push_decimal(out, second_of_day / 3600, 2);
+    out.push(':');
+    push_decimal(out, second_of_day % 3600 / 60, 2);
+    out.push(':');
+    push_decimal(out, second_of_day % 60, 2);
+    out.push('.');
+    push_decimal(out, u64::from(since_epoch.subsec_micros()), 6);
+    out.push('Z');
+}
+
+/// Appends `value` in decimal, padded with zeros to at least `width` digits.
+fn push_decimal(out: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while value > 0 {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    start = start.min(digits.len() - width.clamp(1, digits.len()));
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
     }
 }
 
@@ -214,6 +268,24 @@ fn push_json_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_padded() {
+        let mut out = String::new();
+        push_decimal(&mut out, 7, 2);
+        push_decimal(&mut out, 0, 1);
+        push_decimal(&mut out, 12345, 2);
+        push_decimal(&mut out, 42, 6);
+        assert_eq!(out, "07012345000042");
+    }
+
+    #[test]
+    fn utc_matches_journal_format() {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_micros(951_782_400_000_005);
+        let mut out = String::new();
+        push_utc(&mut out, time);
+        assert_eq!(out, crate::journal::format_utc(time));
+    }
 
     #[test]
     fn json_strings_are_escaped() {

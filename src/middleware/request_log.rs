@@ -89,23 +89,26 @@ pub async fn log_requests(
         response.status().as_u16()
     };
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // Plain string fields: the request-line formatter quotes and escapes a
+    // value only when it holds spaces, quotes or control characters.
+    let (method_text, path_text, id_text) = (method.as_str(), path.as_str(), request_id.as_str());
     match response.extensions().get::<ApiError>() {
         Some(fault) if response.status().is_server_error() => tracing::error!(
             target: "mock_nova::request",
-            %method, %path, %route, status, microversion = %version,
-            request_id = %request_id, latency_us, fault = ?fault.to_string(),
+            method = method_text, path = path_text, route, status, microversion = version,
+            request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request failed"
         ),
         Some(fault) => tracing::info!(
             target: "mock_nova::request",
-            %method, %path, %route, status, microversion = %version,
-            request_id = %request_id, latency_us, fault = ?fault.to_string(),
+            method = method_text, path = path_text, route, status, microversion = version,
+            request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request"
         ),
         None => tracing::info!(
             target: "mock_nova::request",
-            %method, %path, %route, status, microversion = %version,
-            request_id = %request_id, latency_us,
+            method = method_text, path = path_text, route, status, microversion = version,
+            request_id = id_text, latency_us,
             "request"
         ),
     }
