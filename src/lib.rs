@@ -50,11 +50,7 @@ pub mod telemetry;
 pub mod validators;
 pub mod views;
 
-use std::time::Duration;
-
 use axum::Router;
-use axum::body::Body;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutBody};
 
 pub use config::Config;
 pub use server::Server;
@@ -63,18 +59,17 @@ pub use server::Server;
 pub const DEFAULT_NAMESPACE: &str = "default";
 pub use state::AppState;
 
-/// Builds the application router for a state, so tests and embedders can serve
-/// it themselves.
+/// Builds the application as a router for a state, so tests and embedders can
+/// serve it themselves. [`Server`] runs the same steps without the outer router.
 pub fn app(state: AppState) -> Router {
-    let body_timeout = Duration::from_secs(state.config.limits.body_read_timeout_seconds);
-    let routes = routes::router(state);
-    // The namespace prefix is removed before routing, so this wraps the router
-    // as a service instead of being one of its layers.
-    let service = tower::ServiceBuilder::new()
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .map_request(|request: axum::http::Request<TimeoutBody<Body>>| {
-            middleware::strip_namespace(request.map(Body::new))
-        })
-        .service(routes);
+    let routes = routes::router(state.clone());
+    // The namespace prefix is removed before routing, so the steps around the
+    // router run as its fallback service rather than as one of its layers.
+    let service = tower::service_fn(move |request: axum::extract::Request| {
+        let (state, routes) = (state.clone(), routes.clone());
+        async move {
+            Ok::<_, std::convert::Infallible>(middleware::handle(state, routes, request).await)
+        }
+    });
     Router::new().fallback_service(service)
 }

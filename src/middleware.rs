@@ -8,6 +8,7 @@ mod request_log;
 
 use std::sync::Arc;
 
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -26,6 +27,28 @@ use compute::compute_gate;
 pub const OPENSTACK_REQUEST_ID: HeaderName = HeaderName::from_static("x-openstack-request-id");
 /// Nova's own copy of the request id header.
 pub const COMPUTE_REQUEST_ID: HeaderName = HeaderName::from_static("x-compute-request-id");
+
+/// Serves one request: removes the namespace prefix, bounds the time between
+/// body reads, and runs the request log and the compute gate around the
+/// router. The server calls it for every request; [`crate::app`] wraps it for
+/// embedders.
+pub async fn handle(state: AppState, router: axum::Router, request: Request) -> Response {
+    let mut request = strip_namespace(request);
+    if has_body(&request) {
+        let timeout = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
+        request = request.map(|body| {
+            axum::body::Body::new(tower_http::timeout::TimeoutBody::new(timeout, body))
+        });
+    }
+    log_requests(state, request, router).await
+}
+
+/// Tells whether a request announces a body, by length or chunked encoding.
+fn has_body(request: &Request) -> bool {
+    let headers = request.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || crate::context::content_length(headers).is_some_and(|length| length > 0)
+}
 
 /// Marks a response produced by a fault rule, with the rule's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

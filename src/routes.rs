@@ -78,7 +78,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::keystone::routes::router(&state))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
-        .layer(from_fn_with_state(state.clone(), middleware::log_requests))
         .with_state(state)
 }
 

@@ -6,7 +6,6 @@
 //! connections is bounded, and a fault rule can close a connection without an
 //! answer (the service returns an error, which makes hyper drop the connection).
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +19,6 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceExt;
 
 use crate::config::{Config, Limits};
 use crate::middleware::CloseConnection;
@@ -59,7 +57,7 @@ impl Server {
             .with_context(|| format!("failed to bind {bind}"))?;
         Ok(Self {
             listener,
-            router: crate::app(state.clone()),
+            router: crate::routes::router(state.clone()),
             state,
         })
     }
@@ -114,14 +112,12 @@ impl Server {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            let router = self.router.clone();
+            let (router, state) = (self.router.clone(), self.state.clone());
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let router = router.clone();
+                let (router, state) = (router.clone(), state.clone());
                 async move {
-                    let response = router
-                        .oneshot(request.map(Body::new))
-                        .await
-                        .unwrap_or_else(|never: Infallible| match never {});
+                    let request = request.map(Body::new);
+                    let response = crate::middleware::handle(state, router, request).await;
                     if response.extensions().get::<CloseConnection>().is_some() {
                         return Err(ClosedByFault);
                     }

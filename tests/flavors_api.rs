@@ -557,3 +557,35 @@ async fn seed_makes_ids_reproducible() {
     assert_eq!(runs[0].1, runs[1].1);
     assert_eq!(runs[0].0.len(), 36);
 }
+
+#[tokio::test]
+async fn app_router_serves_without_socket() {
+    use tower::ServiceExt;
+
+    let config = mock_nova::Config::from_layers(
+        Some((std::path::Path::new("test.toml"), CONFIG)),
+        std::iter::empty(),
+        &toml::Table::new(),
+    )
+    .expect("valid config");
+    let state = mock_nova::AppState::new(config).expect("state");
+    let request = axum::http::Request::get("/ns/team/v2.1/flavors/a")
+        .header("X-Auth-Token", admin())
+        .header("Host", "example.test")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = mock_nova::app(state)
+        .oneshot(request)
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-openstack-request-id"));
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(
+        body["flavor"]["links"][0]["href"],
+        "http://example.test/ns/team/v2.1/flavors/a"
+    );
+}

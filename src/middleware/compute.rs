@@ -42,12 +42,24 @@ fn is_legacy_route(route: &str) -> bool {
 /// Applies the middleware that Nova runs before routing on `/v2.1`: request id
 /// headers, the body size limit and authentication.
 ///
-/// It runs inside the request log's layer rather than as a layer of its own,
-/// which saves a boxed service call on every request.
-pub async fn compute_gate(state: &AppState, mut request: Request, next: Next) -> Response {
+/// It runs around the router, inside the request log, so that it sees every
+/// request before routing without a layer of its own.
+pub async fn compute_gate(
+    state: &AppState,
+    mut request: Request,
+    router: axum::Router,
+) -> Response {
+    use tower::ServiceExt;
+
+    let run = |request: Request| async move {
+        router
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|never| match never {})
+    };
     let path = request.uri().path();
     if !is_compute_path(path) {
-        return next.run(request).await;
+        return run(request).await;
     }
     let request_id = request.extensions().get::<RequestId>().cloned();
 
@@ -55,12 +67,12 @@ pub async fn compute_gate(state: &AppState, mut request: Request, next: Next) ->
     let mut response = if context::content_length(request.headers()).is_some_and(|n| n > limit) {
         error::request_too_large(request.headers())
     } else if is_public_compute_path(path) {
-        next.run(request).await
+        run(request).await
     } else {
         match state.authenticator.authenticate(request.headers()) {
             Some(identity) => {
                 request.extensions_mut().insert(identity);
-                next.run(request).await
+                run(request).await
             }
             None => error::unauthorized(&keystone_url(state, &request)),
         }

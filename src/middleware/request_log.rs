@@ -4,9 +4,8 @@
 use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{CloseConnection, InjectedFault, Namespace, RouteInfo};
@@ -17,11 +16,7 @@ use crate::namespaces::NamespaceError;
 use crate::state::AppState;
 
 /// Logs one line per request and assigns its request id.
-pub async fn log_requests(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn log_requests(state: AppState, mut request: Request, router: axum::Router) -> Response {
     if let Some(namespace) = request.extensions().get::<Namespace>()
         && !crate::namespaces::is_valid_name(&namespace.name)
     {
@@ -51,7 +46,7 @@ pub async fn log_requests(
     };
 
     let changes_before = state.namespaces.changes().current();
-    let mut response = super::compute_gate(&state, request, next).await;
+    let mut response = super::compute_gate(&state, request, router).await;
 
     // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
