@@ -357,6 +357,7 @@ impl Store {
             flavor.extra_specs.extend(specs);
             Ok(())
         })
+        .map(drop)
     }
 
     /// Deletes one extra spec.
@@ -379,9 +380,11 @@ impl Store {
                     key: key.to_owned(),
                 })
         })
+        .map(drop)
     }
 
-    /// Changes a flavor's description and marks it updated.
+    /// Changes a flavor's description, marks it updated and returns the flavor
+    /// as this change left it.
     ///
     /// # Errors
     /// `FlavorNotFound`.
@@ -394,8 +397,7 @@ impl Store {
         self.update(flavor_id, viewer, Touch::UpdatedAt, |flavor| {
             flavor.description = description;
             Ok(())
-        })?;
-        self.flavor(flavor_id, viewer)
+        })
     }
 
     /// Creates a flavor.
@@ -449,7 +451,8 @@ impl Store {
         Ok(flavor.projects.clone())
     }
 
-    /// Grants a project access to a flavor and returns the new access list.
+    /// Grants a project access to a flavor and returns the access list as this
+    /// change left it.
     ///
     /// # Errors
     /// `FlavorNotFound`, or `AccessExists`.
@@ -459,7 +462,7 @@ impl Store {
         viewer: Viewer<'_>,
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
-        self.update(flavor_id, viewer, Touch::No, |flavor| {
+        let flavor = self.update(flavor_id, viewer, Touch::No, |flavor| {
             if !flavor.has_access(project_id) {
                 flavor.projects.push(project_id.to_owned());
                 Ok(())
@@ -470,10 +473,11 @@ impl Store {
                 })
             }
         })?;
-        self.projects_of(flavor_id, viewer)
+        Ok(flavor.projects.clone())
     }
 
-    /// Revokes a project's access to a flavor and returns the new access list.
+    /// Revokes a project's access to a flavor and returns the access list as
+    /// this change left it.
     ///
     /// # Errors
     /// `FlavorNotFound`, or `AccessNotFound`.
@@ -483,7 +487,7 @@ impl Store {
         viewer: Viewer<'_>,
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
-        self.update(flavor_id, viewer, Touch::No, |flavor| {
+        let flavor = self.update(flavor_id, viewer, Touch::No, |flavor| {
             let before = flavor.projects.len();
             flavor.projects.retain(|project| project != project_id);
             if flavor.projects.len() < before {
@@ -495,23 +499,19 @@ impl Store {
                 })
             }
         })?;
-        self.projects_of(flavor_id, viewer)
-    }
-
-    fn projects_of(&self, flavor_id: &str, viewer: Viewer<'_>) -> Result<Vec<String>, StoreError> {
-        let flavor = self.flavor(flavor_id, viewer)?;
         Ok(flavor.projects.clone())
     }
 
-    /// Applies `change` to one visible flavor under the write lock. The change must
-    /// leave the flavor untouched when it fails.
+    /// Applies `change` to one visible flavor under the write lock and returns
+    /// the flavor as the change left it, before any later writer can change it
+    /// again. The change must leave the flavor untouched when it fails.
     fn update(
         &self,
         flavor_id: &str,
         viewer: Viewer<'_>,
         touch: Touch,
         change: impl FnOnce(&mut Flavor) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Arc<Flavor>, StoreError> {
         let mut guard = self.write();
         let flavors = &mut *guard;
         let flavor = flavors
@@ -519,14 +519,14 @@ impl Store {
             .get_mut(flavor_id)
             .filter(|flavor| viewer.can_see(flavor))
             .ok_or_else(|| StoreError::FlavorNotFound(flavor_id.to_owned()))?;
-        let flavor = Arc::make_mut(flavor);
-        change(flavor)?;
+        let changed = Arc::make_mut(flavor);
+        change(changed)?;
         if touch == Touch::UpdatedAt {
             flavors.clock += 1;
-            flavor.updated_seq = Some(flavors.clock);
+            changed.updated_seq = Some(flavors.clock);
         }
         self.changes.bump();
-        Ok(())
+        Ok(flavor.clone())
     }
 }
 
