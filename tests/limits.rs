@@ -292,6 +292,27 @@ async fn slow_head_is_cut_off() {
 }
 
 #[tokio::test]
+async fn slow_body_gets_408() {
+    let server = TestServer::start(CONFIG).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = put_head("slow", "Content-Length: 20");
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    stream
+        .write_all(br#"{"slow": "#)
+        .await
+        .expect("send part of the body");
+    let (response, closed) = read_until_closed(&mut stream, HANG).await;
+    assert!(closed, "connection still open after {HANG:?}");
+    assert_eq!(
+        status_of(&response),
+        Some(408),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+    assert_eq!(extra_specs(&server).await, serde_json::json!({}));
+}
+
+#[tokio::test]
 async fn slow_clients_do_not_block_others() {
     let server = TestServer::start(CONFIG).await;
     let mut idle = Vec::new();
