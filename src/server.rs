@@ -124,8 +124,11 @@ impl Server {
                     Ok(response)
                 }
             });
+            // Without upgrades and with HTTP/1 only, hyper-util (0.1) skips
+            // its protocol detection, which reads with no deadline, so hyper's
+            // head deadline starts as soon as the connection is accepted.
             let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(stream), service)
                 .into_owned();
             let connection = graceful.watch(connection);
             tokio::spawn(async move {

@@ -10,6 +10,8 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::process;
@@ -97,12 +99,16 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>
 struct Trickled {
     /// The bytes the server sent back.
     response: Vec<u8>,
-    /// Whether the server ended the exchange before the client sent everything.
+    /// Whether the server responded or closed the connection before the
+    /// client sent everything.
     cut_off: bool,
 }
 
 /// Sends `prefix` at once and then `trickle` one byte every `interval`, while
 /// reading what the server sends until it closes the connection.
+///
+/// # Panics
+/// The server keeps the connection open for [`HANG`].
 async fn send_slowly(
     addr: SocketAddr,
     prefix: &[u8],
@@ -113,28 +119,51 @@ async fn send_slowly(
     let (mut reader, mut writer) = stream.into_split();
     writer.write_all(prefix).await.expect("send the prefix");
     let trickle = trickle.to_vec();
-    let sender = tokio::spawn(async move {
-        for byte in trickle {
-            if writer.write_all(&[byte]).await.is_err() {
-                return false;
+    let all_sent = Arc::new(AtomicBool::new(false));
+    let sender = tokio::spawn({
+        let all_sent = all_sent.clone();
+        async move {
+            for (index, byte) in trickle.iter().enumerate() {
+                if index > 0 {
+                    tokio::time::sleep(interval).await;
+                }
+                // Marked before the last byte goes out, so that a response
+                // to the complete request never counts as cut off.
+                if index + 1 == trickle.len() {
+                    all_sent.store(true, Ordering::SeqCst);
+                }
+                if writer.write_all(&[*byte]).await.is_err() {
+                    return;
+                }
             }
-            tokio::time::sleep(interval).await;
+            // Keep the write half open, as a slow client would, until aborted.
+            std::future::pending::<()>().await;
+            drop(writer);
         }
-        // Keep the write half open, as a slow client would, until cancelled.
-        let _writer = writer;
-        std::future::pending::<()>().await;
-        true
     });
 
+    // The exchange ended early when the first response byte or the close
+    // came before the client sent everything.
     let mut response = Vec::new();
-    let reading = reader.read_to_end(&mut response);
-    let closed = tokio::time::timeout(HANG, reading).await.is_ok();
-    let sent_everything = sender.is_finished();
+    let mut cut_off = None;
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + HANG;
+    let closed = loop {
+        let reading = reader.read(&mut buffer);
+        let Ok(read) = tokio::time::timeout_at(deadline, reading).await else {
+            break false;
+        };
+        cut_off.get_or_insert(!all_sent.load(Ordering::SeqCst));
+        match read {
+            Ok(0) | Err(_) => break true,
+            Ok(count) => response.extend_from_slice(&buffer[..count]),
+        }
+    };
     sender.abort();
     assert!(closed, "server kept a slow connection open for {HANG:?}");
     Trickled {
         response,
-        cut_off: !sent_everything,
+        cut_off: cut_off.unwrap_or(false),
     }
 }
 
@@ -289,6 +318,51 @@ async fn slow_head_is_cut_off() {
     let trickled = send_slowly(server.addr, prefix, rest, Duration::from_millis(250)).await;
     assert!(trickled.cut_off, "the whole slow head was accepted");
     assert_ne!(status_of(&trickled.response), Some(200));
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let server = TestServer::start(CONFIG).await;
+    let mut streams = Vec::new();
+    for _ in 0..20 {
+        streams.push(TcpStream::connect(server.addr).await.expect("connect"));
+    }
+    for stream in &mut streams {
+        let (response, closed) = read_until_closed(stream, HANG).await;
+        assert!(closed, "an idle connection stayed open for {HANG:?}");
+        assert!(
+            response.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&response)
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_free_their_slots() {
+    let config = CONFIG.replace("max_connections = 64", "max_connections = 2");
+    let server = TestServer::start(&config).await;
+    let idle = [
+        TcpStream::connect(server.addr).await.expect("connect"),
+        TcpStream::connect(server.addr).await.expect("connect"),
+    ];
+    // Both slots are taken until the header deadline closes the idle
+    // connections, and then the queued request is served.
+    let request = Request::new("GET", "/healthz");
+    let response = tokio::time::timeout(HANG, request.send(server.addr))
+        .await
+        .expect("request served once the idle connections were closed");
+    assert_eq!(response.status, 200);
+    drop(idle);
+}
+
+#[tokio::test]
+async fn slow_http2_preface_is_cut_off() {
+    let server = TestServer::start(CONFIG).await;
+    // Sending the 24-byte HTTP/2 preface takes 24 × 500 ms = 12 s.
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let trickled = send_slowly(server.addr, b"", preface, Duration::from_millis(500)).await;
+    assert!(trickled.cut_off, "the whole slow preface was accepted");
 }
 
 #[tokio::test]
