@@ -387,6 +387,31 @@ async fn slow_body_gets_408() {
 }
 
 #[tokio::test]
+async fn trickled_body_gets_408() {
+    let server = TestServer::start(CONFIG).await;
+    // Each byte arrives well within the 1 s deadline, but the whole body
+    // takes 60 × 250 ms = 15 s.
+    let value = "v".repeat(48);
+    let body = format!(r#"{{"slow": "{value}"}}"#);
+    let head = put_head("slow", &format!("Content-Length: {}", body.len()));
+    let trickled = send_slowly(
+        server.addr,
+        head.as_bytes(),
+        body.as_bytes(),
+        Duration::from_millis(250),
+    )
+    .await;
+    assert!(trickled.cut_off, "the whole trickled body was accepted");
+    assert_eq!(
+        status_of(&trickled.response),
+        Some(408),
+        "{}",
+        String::from_utf8_lossy(&trickled.response)
+    );
+    assert_eq!(extra_specs(&server).await, serde_json::json!({}));
+}
+
+#[tokio::test]
 async fn slow_clients_do_not_block_others() {
     let server = TestServer::start(CONFIG).await;
     let mut idle = Vec::new();
