@@ -1,5 +1,7 @@
 //! Concurrency tests: many HTTP clients reading and writing the same extra
-//! specs at once, and threads calling the store directly.
+//! specs at once, threads calling the store directly, and concurrent writers
+//! whose acknowledged writes must survive a SIGKILL of a server with a state
+//! file.
 //!
 //! Every value a test writes is unique, so a value read back names the write
 //! that stored it. Each request is timed from before it is sent until its
@@ -706,4 +708,104 @@ fn store_threads_keep_last_write() {
 
     let changes: u64 = logs.iter().map(|log| log.changes).sum();
     assert_eq!(store.changes().current() - changes_before, changes);
+}
+
+/// Sends a PUT of one extra spec over a fresh connection and returns the
+/// status, or `None` when the connection fails, as it does once the server
+/// is killed.
+async fn try_put(addr: std::net::SocketAddr, key: &str, value: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let body = json!({ key: value }).to_string();
+    let head = format!(
+        "PUT /v2.1/flavors/1/os-extra_specs/{key} HTTP/1.1\r\nHost: {addr}\r\n\
+         X-Auth-Token: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        admin(),
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    stream.write_all(head.as_bytes()).await.ok()?;
+    stream.write_all(body.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.ok()?;
+    let line = response.split(|&byte| byte == b'\r').next()?;
+    std::str::from_utf8(line)
+        .ok()?
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_survive_sigkill() {
+    const WRITERS: usize = 16;
+    const WRITES_PER_WRITER: usize = 300;
+
+    let directory = std::env::temp_dir().join(format!(
+        "mock-nova-concurrency-{}-sigkill",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&directory).expect("create temp dir");
+    let state_file = directory.join("state.json");
+    let state_arg = state_file.to_string_lossy().into_owned();
+    let args = ["--auth", "noauth", "--state-file", &state_arg];
+    let mut running = common::process::start(&args);
+    let addr: std::net::SocketAddr = running.address.parse().expect("socket address");
+
+    // Each writer owns one key and writes numbered values to it in order, so
+    // after the kill its key must hold the last acknowledged value, or the
+    // next one if that write was saved but not yet acknowledged.
+    let mut writers = JoinSet::new();
+    for writer in 0..WRITERS {
+        writers.spawn(async move {
+            let key = format!("w{writer}");
+            let mut acknowledged = None;
+            for index in 0..WRITES_PER_WRITER {
+                match try_put(addr, &key, &format!("v{index}")).await {
+                    Some(200) => acknowledged = Some(index),
+                    Some(status) => panic!("PUT of {key} got {status}"),
+                    None => break,
+                }
+            }
+            (writer, acknowledged)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    running.child.kill().expect("SIGKILL");
+    running.child.wait().expect("reaped");
+    let mut acknowledged = BTreeMap::new();
+    let collect = async {
+        while let Some(result) = writers.join_next().await {
+            let (writer, last) = result.expect("writer task completes");
+            acknowledged.insert(writer, last);
+        }
+    };
+    tokio::time::timeout(DEADLINE, collect)
+        .await
+        .expect("writers stop once the server is gone");
+    let total: usize = acknowledged.values().flatten().map(|last| last + 1).sum();
+    assert!(total > 0, "no write was acknowledged before the kill");
+
+    let restarted = common::process::start(&args);
+    let listing = Request::new("GET", "/v2.1/flavors/1/os-extra_specs")
+        .token(&admin())
+        .send(restarted.address.parse().expect("socket address"))
+        .await;
+    assert_eq!(listing.status, 200);
+    let specs = listing.json()["extra_specs"].clone();
+    for (writer, last) in acknowledged {
+        let stored = specs[format!("w{writer}")].as_str().map(str::to_owned);
+        let allowed: Vec<Option<String>> = match last {
+            Some(last) => vec![Some(format!("v{last}")), Some(format!("v{}", last + 1))],
+            None => vec![None, Some("v0".to_owned())],
+        };
+        assert!(
+            allowed.contains(&stored),
+            "writer {writer}: stored {stored:?}, last acknowledged {last:?}"
+        );
+    }
+    drop(restarted);
+    std::fs::remove_dir_all(&directory).ok();
 }
