@@ -1,7 +1,7 @@
-//! Concurrency tests: many HTTP clients reading and writing the same extra
-//! specs at once, threads calling the store directly, and concurrent writers
-//! whose acknowledged writes must survive a SIGKILL of a server with a state
-//! file.
+//! Concurrency tests. Many HTTP clients read and write the same extra specs
+//! at once, threads call the store directly, and clients race to create a
+//! namespace. Concurrent writers' acknowledged writes must also survive a
+//! SIGKILL of a server with a state file.
 //!
 //! Every value a test writes is unique, so a value read back names the write
 //! that stored it. Each request is timed from before it is sent until its
@@ -17,6 +17,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Request, TestServer};
@@ -808,4 +809,56 @@ async fn concurrent_writes_survive_sigkill() {
     }
     drop(restarted);
     std::fs::remove_dir_all(&directory).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn namespace_first_use_keeps_writes() {
+    const NAMESPACES: usize = 8;
+    const WRITERS_PER_NAMESPACE: usize = 16;
+
+    let server = TestServer::start(CONFIG).await;
+    let addr = server.addr;
+    // Every writer of a namespace sends its first request at once, so that
+    // they race to create the namespace.
+    let barrier = Arc::new(tokio::sync::Barrier::new(
+        NAMESPACES * WRITERS_PER_NAMESPACE,
+    ));
+    let mut writers = JoinSet::new();
+    for namespace in 0..NAMESPACES {
+        for writer in 0..WRITERS_PER_NAMESPACE {
+            let barrier = barrier.clone();
+            writers.spawn(async move {
+                let key = format!("w{writer}");
+                let path = format!("/ns/race-{namespace}/v2.1/flavors/1/os-extra_specs/{key}");
+                let request = Request::new("PUT", &path)
+                    .token(&admin())
+                    .header("Content-Type", "application/json")
+                    .body(json!({ &key: "v" }).to_string());
+                barrier.wait().await;
+                request.send(addr).await.status
+            });
+        }
+    }
+    let collect = async {
+        let mut statuses = Vec::new();
+        while let Some(result) = writers.join_next().await {
+            statuses.push(result.expect("writer task completes"));
+        }
+        statuses
+    };
+    let statuses = tokio::time::timeout(DEADLINE, collect)
+        .await
+        .expect("every write answered before the deadline");
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+
+    for namespace in 0..NAMESPACES {
+        let path = format!("/ns/race-{namespace}/v2.1/flavors/1/os-extra_specs");
+        let listing = server.get(&path, &admin()).await;
+        assert_eq!(listing.status, 200);
+        let specs = listing.json()["extra_specs"].clone();
+        for writer in 0..WRITERS_PER_NAMESPACE {
+            let key = format!("w{writer}");
+            assert_eq!(specs[&key], "v", "namespace race-{namespace} lost {key}");
+        }
+    }
 }
