@@ -53,10 +53,10 @@ impl std::fmt::Display for RequestId {
 pub struct PathParams {
     /// `{project_id}` when the route has it.
     pub project_id: Option<String>,
-    /// `{flavor_id}`.
-    pub flavor_id: Option<String>,
-    /// `{key}`, the extra-spec key.
-    pub key: Option<String>,
+    /// `{flavor_id}`, shared with the request log.
+    pub flavor_id: Option<Arc<str>>,
+    /// `{key}`, the extra-spec key, shared with the request log.
+    pub key: Option<Arc<str>>,
     /// `{version_id}` of `/versions/{version_id}`.
     pub version_id: Option<String>,
 }
@@ -382,7 +382,17 @@ pub async fn read_body(
 ) -> Result<axum::body::Bytes, axum::response::Response> {
     let limit = state.config.max_request_body_size;
     let deadline = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+    let mut reading = std::pin::pin!(axum::body::to_bytes(body, limit));
+    // A small body usually arrives with the request head, so one poll reads it
+    // all; only a body still on its way needs the timer.
+    let first =
+        std::future::poll_fn(|context| std::task::Poll::Ready(reading.as_mut().poll(context)))
+            .await;
+    let read = match first {
+        std::task::Poll::Ready(result) => Ok(result),
+        std::task::Poll::Pending => tokio::time::timeout(deadline, reading).await,
+    };
+    match read {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(error)) => Err(body_read_error(&error, headers)),
         Err(_) => {

@@ -57,9 +57,9 @@ pub struct JournalEntry {
     /// Matched route template.
     pub route: Option<Arc<str>>,
     /// `{flavor_id}` of the route.
-    pub flavor_id: Option<String>,
+    pub flavor_id: Option<Arc<str>>,
     /// `{key}` of the route.
-    pub key: Option<String>,
+    pub key: Option<Arc<str>>,
     /// Caller, when the request was authenticated.
     pub identity: Option<Arc<Identity>>,
     /// Negotiated or requested microversion.
@@ -347,8 +347,8 @@ impl From<&JournalEntry> for EntryView {
             path: entry.path.clone(),
             query: entry.query.clone(),
             route: entry.route.as_deref().map(str::to_owned),
-            flavor_id: entry.flavor_id.clone(),
-            key: entry.key.clone(),
+            flavor_id: entry.flavor_id.as_deref().map(str::to_owned),
+            key: entry.key.as_deref().map(str::to_owned),
             project: identity.map(|id| id.project_id.clone()),
             user: identity.map(|id| id.user_id.clone()),
             roles: identity.map(|id| id.roles.clone()).unwrap_or_default(),
@@ -413,8 +413,8 @@ mod tests {
             path: "/v2.1/flavors/1/os-extra_specs/k".to_owned(),
             query: None,
             route: Some("/v2.1/flavors/{flavor_id}/os-extra_specs/{key}".into()),
-            flavor_id: Some("1".to_owned()),
-            key: Some("k".to_owned()),
+            flavor_id: Some("1".into()),
+            key: Some("k".into()),
             identity: None,
             microversion: Some("2.1".to_owned()),
             request_id: RequestId::generate(&crate::ids::IdGenerator::new(Some(1))),
@@ -447,7 +447,7 @@ mod tests {
         let query = JournalQuery {
             method: Some("put".to_owned()),
             status: Some(200),
-            flavor_id: Some("1".to_owned()),
+            flavor_id: Some("1".into()),
             ..JournalQuery::default()
         };
         let (entries, total) = journal.query(&query);

@@ -34,7 +34,8 @@ pub const COMPUTE_REQUEST_ID: HeaderName = HeaderName::from_static("x-compute-re
 /// embedders.
 pub async fn handle(state: AppState, router: axum::Router, request: Request) -> Response {
     let mut request = strip_namespace(request);
-    if has_body(&request) {
+    // A body the journal reads whole has a deadline there already.
+    if has_body(&request) && !request_log::captures_body(&state, &request) {
         let timeout = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
         request = request.map(|body| {
             axum::body::Body::new(tower_http::timeout::TimeoutBody::new(timeout, body))
@@ -108,7 +109,7 @@ pub struct RouteInfo {
     /// The caller, once authenticated.
     pub identity: Option<Arc<Identity>>,
     /// `{flavor_id}` of the route.
-    pub flavor_id: Option<String>,
+    pub flavor_id: Option<Arc<str>>,
     /// `{key}` of the route.
-    pub key: Option<String>,
+    pub key: Option<Arc<str>>,
 }

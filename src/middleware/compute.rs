@@ -235,21 +235,17 @@ fn decode_params(params: &RawPathParams) -> Option<PathParams> {
         if value.contains('/') {
             return None;
         }
-        let value = Some(value.to_owned());
         match name {
             "project_id" => {
                 let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-';
-                if value
-                    .as_deref()
-                    .is_none_or(|id| id.is_empty() || !id.bytes().all(hex))
-                {
+                if value.is_empty() || !value.bytes().all(hex) {
                     return None;
                 }
-                path.project_id = value;
+                path.project_id = Some(value.to_owned());
             }
-            "flavor_id" => path.flavor_id = value,
-            "key" => path.key = value,
-            "version_id" => path.version_id = value,
+            "flavor_id" => path.flavor_id = Some(Arc::from(value)),
+            "key" => path.key = Some(Arc::from(value)),
+            "version_id" => path.version_id = Some(value.to_owned()),
             _ => {}
         }
     }

@@ -150,6 +150,15 @@ fn is_identity_path(path: &str) -> bool {
     path.starts_with("/identity") || path.starts_with("/v3")
 }
 
+/// Tells whether the request log reads this request's body for the journal.
+pub(super) fn captures_body(state: &AppState, request: &Request) -> bool {
+    let limit = state.config.max_request_body_size as u64;
+    state.journal.is_enabled()
+        && is_journaled(request.uri().path())
+        && context::method_has_body(request.method())
+        && context::content_length(request.headers()).is_some_and(|length| length <= limit)
+}
+
 /// Reads a request body into memory for the journal and puts it back.
 ///
 /// Only bodies with a `Content-Length` within the size limit are read; the
