@@ -308,21 +308,21 @@ pub fn percent_decode(text: &str) -> Vec<u8> {
     decoded
 }
 
-/// Extractor for the [`RequestContext`] that the compute middleware stored.
+/// Extractor for the [`RequestContext`]: runs the per-route steps of Nova's
+/// pipeline (see [`crate::middleware::route_context`]) and rejects the request
+/// with their error response.
 pub struct Ctx(pub RequestContext);
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = ApiError;
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = axum::response::Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        parts
-            .extensions
-            .remove::<RequestContext>()
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, axum::response::Response> {
+        crate::middleware::route_context(parts, state)
+            .await
             .map(Ctx)
-            .ok_or(ApiError::Other {
-                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                message: "Unexpected API Error. The request context is missing.".to_owned(),
-            })
     }
 }
 

@@ -17,7 +17,8 @@ use crate::faults::{FaultAction, RequestFacts};
 use crate::identity::Identity;
 use crate::state::AppState;
 
-pub use compute::{compute_context, compute_fallback, is_compute_path, link_root, namespace_error};
+pub(crate) use compute::route_context;
+pub use compute::{compute_fallback, is_compute_path, link_root, namespace_error};
 pub use namespace::{NAMESPACE_SEGMENT, Namespace, strip_namespace};
 pub use request_log::log_requests;
 

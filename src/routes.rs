@@ -10,7 +10,6 @@ pub mod versions;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{any, get, post};
 
@@ -30,11 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(nova_routes("/v2.1"))
         .merge(nova_routes("/v2.1/{project_id}"))
         .merge(nova_routes("/v2"))
-        .merge(nova_routes("/v2/{project_id}"))
-        .route_layer(from_fn_with_state(
-            state.clone(),
-            middleware::compute_context,
-        ));
+        .merge(nova_routes("/v2/{project_id}"));
 
     let control = Router::new()
         .route(

@@ -2,11 +2,11 @@
 //! limit and authentication before routing, then the route checks,
 //! microversion negotiation and Content-Type check of Nova's router.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use axum::extract::{MatchedPath, RawPathParams, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
+use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
@@ -64,19 +64,23 @@ pub async fn compute_gate(
     let request_id = request.extensions().get::<RequestId>().cloned();
 
     let limit = state.config.max_request_body_size as u64;
+    let slot = RouteSlot::default();
     let mut response = if context::content_length(request.headers()).is_some_and(|n| n > limit) {
         error::request_too_large(request.headers())
     } else if is_public_compute_path(path) {
+        request.extensions_mut().insert(slot.clone());
         run(request).await
     } else {
         match state.authenticator.authenticate(request.headers()) {
             Some(identity) => {
                 request.extensions_mut().insert(identity);
+                request.extensions_mut().insert(slot.clone());
                 run(request).await
             }
             None => error::unauthorized(&keystone_url(state, &request)),
         }
     };
+    slot.apply(&mut response);
 
     if let Some(request_id) = request_id {
         let value = request_id.header_value();
@@ -99,35 +103,108 @@ const VERSION_ROUTES: [&str; 4] = [
     "/v2.1/versions/{version_id}",
 ];
 
+/// The version headers a compute response carries.
+#[derive(Debug, Clone, Default)]
+enum VersionHeaders {
+    /// None: the request failed before negotiation, or used the legacy API.
+    #[default]
+    None,
+    /// The negotiated microversion.
+    Negotiated(Microversion),
+    /// A requested microversion outside the supported range, echoed as sent.
+    Requested(String),
+}
+
+/// What the route step learned about a request. The step runs as the handlers'
+/// [`crate::context::Ctx`] extractor, which cannot touch the response, so it
+/// leaves this for the gate, which puts it on the response.
+#[derive(Debug, Clone, Default)]
+struct RouteOutcome {
+    info: RouteInfo,
+    headers: VersionHeaders,
+}
+
+/// A one-time slot the gate hands to the route step with the request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouteSlot(Arc<OnceLock<RouteOutcome>>);
+
+impl RouteSlot {
+    fn fill(&self, outcome: RouteOutcome) {
+        // The extractor runs once per request, so the slot is always empty here.
+        let _ = self.0.set(outcome);
+    }
+
+    /// Puts the version headers and the route facts on the response, if a
+    /// route step ran.
+    fn apply(self, response: &mut Response) {
+        let outcome = match Arc::try_unwrap(self.0) {
+            Ok(cell) => cell.into_inner(),
+            Err(shared) => shared.get().cloned(),
+        };
+        let Some(outcome) = outcome else { return };
+        match &outcome.headers {
+            VersionHeaders::None => {}
+            VersionHeaders::Negotiated(version) => {
+                microversion::insert_negotiated_headers(response.headers_mut(), *version);
+            }
+            VersionHeaders::Requested(requested) => {
+                microversion::insert_version_headers(response.headers_mut(), requested);
+            }
+        }
+        response.extensions_mut().insert(outcome.info);
+    }
+}
+
 /// Runs the per-route steps of Nova's pipeline after a route matched: the path
-/// parameter rules of Nova's router, microversion negotiation and the
-/// Content-Type check. It then stores the [`RequestContext`] for the handler and
-/// adds the version headers to the response.
-pub async fn compute_context(
-    State(state): State<AppState>,
-    matched: MatchedPath,
-    params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let route: Arc<str> = matched.as_str().into();
-    let mut info = RouteInfo {
+/// parameter rules of Nova's router, microversion negotiation, fault rules and
+/// the Content-Type check. It returns the [`RequestContext`] for the handler,
+/// or the error response, and leaves the version headers and route facts for
+/// the gate in either case.
+pub(crate) async fn route_context(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<RequestContext, Response> {
+    let slot = parts
+        .extensions
+        .get::<RouteSlot>()
+        .cloned()
+        .unwrap_or_default();
+    let mut outcome = RouteOutcome::default();
+    let result = route_steps(parts, state, &mut outcome).await;
+    slot.fill(outcome);
+    result
+}
+
+async fn route_steps(
+    parts: &mut Parts,
+    state: &AppState,
+    outcome: &mut RouteOutcome,
+) -> Result<RequestContext, Response> {
+    let route: Arc<str> = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str)
+        .into();
+    let identity = parts.extensions.get::<Arc<Identity>>().cloned();
+    outcome.info = RouteInfo {
         route: Some(route.clone()),
-        identity: request.extensions().get::<Arc<Identity>>().cloned(),
+        identity: identity.clone(),
         ..RouteInfo::default()
     };
+    let info = &mut outcome.info;
 
     // Nova's router knows no HEAD routes besides the version document, and only
     // matches a project id of lower-case hex digits and dashes.
+    let params = RawPathParams::from_request_parts(parts, state).await;
     let path = params.ok().and_then(|params| decode_params(&params));
     let head_allowed = VERSION_ROUTES.contains(&&*route);
-    let Some(path) = path.filter(|_| request.method() != Method::HEAD || head_allowed) else {
-        return with_info(error::route_not_found(request.headers()), info);
+    let Some(path) = path.filter(|_| parts.method != Method::HEAD || head_allowed) else {
+        return Err(error::route_not_found(&parts.headers));
     };
     info.flavor_id.clone_from(&path.flavor_id);
     info.key.clone_from(&path.key);
 
-    let headers = request.headers();
+    let headers = &parts.headers;
     let legacy_v2 = is_legacy_route(&route);
     let negotiated = if legacy_v2 {
         Negotiated::Version(Microversion::MIN)
@@ -136,77 +213,65 @@ pub async fn compute_context(
     };
     let version = match negotiated {
         Negotiated::Version(version) => version,
-        Negotiated::Malformed(error) => return with_info(error.into_response(), info),
+        Negotiated::Malformed(error) => return Err(error.into_response()),
         Negotiated::Unsupported { requested, error } => {
-            let mut response = error.into_response();
-            microversion::insert_version_headers(response.headers_mut(), &requested);
-            info.microversion = Some(requested);
-            return with_info(response, info);
+            info.microversion = Some(requested.clone());
+            outcome.headers = VersionHeaders::Requested(requested);
+            return Err(error.into_response());
         }
     };
     let version_text = version.to_string();
     info.microversion = Some(version_text.clone());
+    if !legacy_v2 {
+        outcome.headers = VersionHeaders::Negotiated(version);
+    }
 
-    let namespace = request
-        .extensions()
+    let namespace = parts
+        .extensions
         .get::<Namespace>()
         .map(|ns| ns.name.clone());
     let store = match state.namespaces.store(namespace.as_deref()) {
         Ok(store) => store,
-        Err(error) => return with_info(namespace_error(&error), info),
+        Err(error) => return Err(namespace_error(&error)),
     };
 
     let facts = RequestFacts {
-        method: request.method(),
+        method: &parts.method,
         route: &route,
         flavor_id: path.flavor_id.as_deref(),
         key: path.key.as_deref(),
-        project: info
-            .identity
+        project: identity
             .as_deref()
             .map(|identity| identity.project_id.as_str()),
         microversion: Some(&version_text),
         namespace: namespace.as_deref(),
     };
-    if let Some(mut response) = super::inject_fault(&state, &facts).await {
-        if !legacy_v2 {
-            microversion::insert_negotiated_headers(response.headers_mut(), version);
-        }
-        return with_info(response, info);
+    if let Some(response) = super::inject_fault(state, &facts).await {
+        return Err(response);
     }
 
-    let mut response = match context::check_content_type(headers) {
-        Err(error) => error.into_response(),
-        Ok(()) => {
-            let root = LazyRoot::new(
-                state.public_url.clone(),
-                headers.get(header::HOST).cloned(),
-                namespace,
-                state.config.bind,
-            );
-            let context = RequestContext {
-                request_id: request
-                    .extensions()
-                    .get::<RequestId>()
-                    .cloned()
-                    .unwrap_or_else(|| RequestId::generate(&state.ids)),
-                microversion: version,
-                identity: request.extensions().get::<Arc<Identity>>().cloned(),
-                path,
-                uri: request.uri().clone(),
-                root,
-                store,
-                state: state.clone(),
-                legacy_v2,
-            };
-            request.extensions_mut().insert(context);
-            next.run(request).await
-        }
-    };
-    if !legacy_v2 {
-        microversion::insert_negotiated_headers(response.headers_mut(), version);
-    }
-    with_info(response, info)
+    context::check_content_type(headers).map_err(IntoResponse::into_response)?;
+    let root = LazyRoot::new(
+        state.public_url.clone(),
+        headers.get(header::HOST).cloned(),
+        namespace,
+        state.config.bind,
+    );
+    Ok(RequestContext {
+        request_id: parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId::generate(&state.ids)),
+        microversion: version,
+        identity,
+        path,
+        uri: parts.uri.clone(),
+        root,
+        store,
+        state: state.clone(),
+        legacy_v2,
+    })
 }
 
 /// Builds the answer to a request for a namespace that cannot be used: 400 for
@@ -220,11 +285,6 @@ pub fn namespace_error(error: &NamespaceError) -> Response {
     };
     tracing::info!(%error, "namespace rejected");
     crate::routes::control::control_error(status, error.to_string())
-}
-
-fn with_info(mut response: Response, info: RouteInfo) -> Response {
-    response.extensions_mut().insert(info);
-    response
 }
 
 /// Decodes and checks path parameters; `None` means Nova's router would not have
