@@ -93,9 +93,12 @@ impl RecordedBody {
     /// Nova body is cut at [`MAX_RECORDED_BYTES`].
     pub fn new(bytes: &Bytes, redact: bool) -> Option<Self> {
         if !redact {
-            return Some(Self::Raw(
-                bytes.slice(..bytes.len().min(MAX_RECORDED_BYTES)),
-            ));
+            // A copy, not a slice: a small body is often a slice of the
+            // connection's read buffer, which a slice would keep alive for as
+            // long as the entry stays in the journal.
+            return Some(Self::Raw(Bytes::copy_from_slice(
+                &bytes[..bytes.len().min(MAX_RECORDED_BYTES)],
+            )));
         }
         let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
         redact_secrets(&mut value);
@@ -510,6 +513,21 @@ mod tests {
         let fault = truncate_recorded("é".repeat(5000));
         assert!(fault.len() <= MAX_RECORDED_BYTES + '…'.len_utf8());
         assert!(fault.ends_with('…'));
+    }
+
+    #[test]
+    fn kept_body_does_not_hold_the_read_buffer() {
+        let buffer = Bytes::from(vec![b'x'; 8192]);
+        let body = buffer.slice(..20);
+        let RecordedBody::Raw(kept) = RecordedBody::new(&body, false).unwrap() else {
+            panic!("a Nova body is kept raw");
+        };
+        assert_eq!(kept, body);
+        assert_ne!(
+            kept.as_ptr(),
+            body.as_ptr(),
+            "the record must own its bytes"
+        );
     }
 
     #[test]
