@@ -9,17 +9,21 @@
 //! because they are by far the most frequent; every other event goes through
 //! `tracing_subscriber`'s formatter. Both write the same line shapes.
 
+mod writer;
+
+use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::time::SystemTime;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
+
+pub use writer::LogGuard;
+use writer::LogWriter;
 
 use crate::config::LogFormat;
 
@@ -29,33 +33,17 @@ pub const DEFAULT_FILTER: &str = "info";
 /// Target of the one-line-per-request events.
 pub const REQUEST_TARGET: &str = "mock_nova::request";
 
-/// Bytes the writer thread gathers before writing to stdout. It writes when
-/// the buffer is full or when no more lines are queued, so under load one
-/// system call carries many lines, and at rest each line goes out at once.
-const WRITE_BUFFER_BYTES: usize = 64 * 1024;
-
-/// Log lines buffered for the writer thread. When a burst fills the buffer,
-/// further lines wait instead of being dropped, so no line is lost.
-const BUFFERED_LINES: usize = 4096;
-
 /// Installs the global subscriber, writing to standard output through a
 /// background thread. Keep the returned guard alive until the process ends: it
-/// flushes the buffered lines when dropped.
+/// writes the waiting lines when dropped.
 ///
 /// Installs nothing if a subscriber is already installed, so tests may call it
 /// often.
-pub fn init(format: LogFormat) -> WorkerGuard {
+pub fn init(format: LogFormat) -> LogGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(BUFFERED_LINES)
-        .lossy(false)
-        .thread_name("mock-nova-log")
-        .finish(std::io::BufWriter::with_capacity(
-            WRITE_BUFFER_BYTES,
-            std::io::stdout(),
-        ));
+    let (writer, guard) = writer::spawn(std::io::stdout());
     let not_requests = filter_fn(|metadata| metadata.target() != REQUEST_TARGET);
     let requests = RequestLineLayer {
         writer: writer.clone(),
@@ -84,124 +72,155 @@ pub fn init(format: LogFormat) -> WorkerGuard {
 
 /// Formats request events into one line each and hands it to the writer.
 pub struct RequestLineLayer {
-    writer: NonBlocking,
+    writer: LogWriter,
     json: bool,
+}
+
+thread_local! {
+    /// Each thread formats its request lines in one buffer that it keeps.
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
 }
 
 impl<S: Subscriber> Layer<S> for RequestLineLayer {
     fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
-        let metadata = event.metadata();
-        if metadata.target() != REQUEST_TARGET {
+        if event.metadata().target() != REQUEST_TARGET {
             return;
         }
-        let line = request_line(event, self.json);
-        // The writer only queues the line; a full queue waits for the writer
-        // thread, and a stopped one loses the line, which is all it can do.
-        let _ = self.writer.clone().write_all(line.as_bytes());
+        let write = |line: &mut String| {
+            line.clear();
+            push_request_line(line, event, self.json);
+            self.writer.append(line.as_bytes());
+        };
+        // The buffer is taken only if no event of this thread is being
+        // formatted already, as one logged from inside a field's formatting.
+        LINE.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut line) => write(&mut line),
+            Err(_) => write(&mut String::new()),
+        });
     }
 }
 
 /// Formats one request event: `<time>  INFO <target>: <message> key=value ...`
 /// as text, or a flat JSON object like the JSON formatter's.
-fn request_line(event: &Event<'_>, json: bool) -> String {
+fn push_request_line(line: &mut String, event: &Event<'_>, json: bool) {
     let metadata = event.metadata();
-    let mut visitor = LineVisitor {
-        fields: String::with_capacity(256),
-        message: String::new(),
-        json,
-    };
-    event.record(&mut visitor);
     let level = metadata.level().as_str();
-    let mut line = String::with_capacity(visitor.fields.len() + 96);
     if json {
         line.push_str("{\"timestamp\":\"");
-        push_utc(&mut line, SystemTime::now());
+        push_utc(line, SystemTime::now());
         line.push_str("\",\"level\":\"");
         line.push_str(level);
         line.push_str("\",\"message\":");
-        push_json_string(&mut line, &visitor.message);
-        line.push_str(&visitor.fields);
-        line.push_str(",\"target\":\"");
-        line.push_str(metadata.target());
-        line.push_str("\"}\n");
     } else {
-        push_utc(&mut line, SystemTime::now());
+        push_utc(line, SystemTime::now());
         // Levels are right-aligned to five characters, as tracing's formatter does.
         line.push_str(&"      "[..6 - level.len().min(5)]);
         line.push_str(level);
         line.push(' ');
         line.push_str(metadata.target());
         line.push_str(": ");
-        line.push_str(&visitor.message);
-        line.push_str(&visitor.fields);
+    }
+    let message_at = line.len();
+    let mut visitor = LineVisitor {
+        line,
+        message_at,
+        message_seen: false,
+        json,
+    };
+    event.record(&mut visitor);
+    if !visitor.message_seen && json {
+        line.insert_str(message_at, "\"\"");
+    }
+    if json {
+        line.push_str(",\"target\":\"");
+        line.push_str(metadata.target());
+        line.push_str("\"}\n");
+    } else {
         line.push('\n');
     }
-    line
 }
 
-/// Collects the fields of a request event as ` key=value` text or
-/// `,"key":value` JSON members.
-struct LineVisitor {
-    fields: String,
-    message: String,
+/// Appends the fields of a request event to its line as ` key=value` text or
+/// `,"key":value` JSON members. The message goes at `message_at`, which
+/// tracing's macros make the end of the line so far, as they record it first.
+struct LineVisitor<'a> {
+    line: &'a mut String,
+    message_at: usize,
+    message_seen: bool,
     json: bool,
 }
 
-impl LineVisitor {
+impl LineVisitor<'_> {
     fn push_key(&mut self, field: &Field) {
         if self.json {
-            self.fields.push_str(",\"");
-            self.fields.push_str(field.name());
-            self.fields.push_str("\":");
+            self.line.push_str(",\"");
+            self.line.push_str(field.name());
+            self.line.push_str("\":");
         } else {
-            self.fields.push(' ');
-            self.fields.push_str(field.name());
-            self.fields.push('=');
+            self.line.push(' ');
+            self.line.push_str(field.name());
+            self.line.push('=');
+        }
+    }
+
+    fn put_message(&mut self, message: &str) {
+        self.message_seen = true;
+        let mut text = String::new();
+        let text = if self.json {
+            push_json_string(&mut text, message);
+            text.as_str()
+        } else {
+            message
+        };
+        if self.line.len() == self.message_at {
+            self.line.push_str(text);
+        } else {
+            self.line.insert_str(self.message_at, text);
         }
     }
 }
 
-impl Visit for LineVisitor {
+impl Visit for LineVisitor<'_> {
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.push_key(field);
-        push_decimal(&mut self.fields, value, 1);
+        push_decimal(self.line, value, 1);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.push_key(field);
-        let _ = write!(self.fields, "{value}");
+        let _ = write!(self.line, "{value}");
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            value.clone_into(&mut self.message);
+            self.put_message(value);
             return;
         }
         self.push_key(field);
         if self.json {
-            push_json_string(&mut self.fields, value);
+            push_json_string(self.line, value);
         } else if value
             .bytes()
             .all(|byte| byte.is_ascii_graphic() && byte != b'"')
         {
-            self.fields.push_str(value);
+            self.line.push_str(value);
         } else {
             // Quoted and escaped, so that a value cannot break the line or forge
             // another one.
-            let _ = write!(self.fields, "{value:?}");
+            let _ = write!(self.line, "{value:?}");
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
-            self.message = format!("{value:?}");
+            self.put_message(&format!("{value:?}"));
             return;
         }
         self.push_key(field);
         if self.json {
-            push_json_string(&mut self.fields, &format!("{value:?}"));
+            push_json_string(self.line, &format!("{value:?}"));
         } else {
-            let _ = write!(self.fields, "{value:?}");
+            let _ = write!(self.line, "{value:?}");
         }
     }
 }
@@ -241,9 +260,7 @@ fn push_decimal(out: &mut String, mut value: u64, width: usize) {
         value /= 10;
     }
     start = start.min(digits.len() - width.clamp(1, digits.len()));
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Appends `text` as a JSON string.
