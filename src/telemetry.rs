@@ -213,7 +213,13 @@ impl Visit for LineVisitor<'_> {
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
-            self.put_message(&format!("{value:?}"));
+            if !self.json && self.line.len() == self.message_at {
+                // The usual case, written in place without a copy.
+                self.message_seen = true;
+                let _ = write!(self.line, "{value:?}");
+            } else {
+                self.put_message(&format!("{value:?}"));
+            }
             return;
         }
         self.push_key(field);
@@ -228,10 +234,30 @@ impl Visit for LineVisitor<'_> {
 /// Appends a time as RFC 3339 in UTC with microseconds, such as
 /// `2026-12-04T16:26:06.123456Z`, without going through `format!`.
 fn push_utc(out: &mut String, time: SystemTime) {
+    thread_local! {
+        /// The last second this thread formatted and its text up to the
+        /// fraction, which most lines in a busy second share.
+        static SECOND: RefCell<(u64, String)> = RefCell::new((u64::MAX, String::new()));
+    }
     let since_epoch = time
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let seconds = since_epoch.as_secs();
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != seconds {
+            *second = seconds;
+            text.clear();
+            push_date_time(text, seconds);
+        }
+        out.push_str(text);
+    });
+    push_decimal(out, u64::from(since_epoch.subsec_micros()), 6);
+    out.push('Z');
+}
+
+/// Appends the date and time of day of a second since the epoch, up to and
+/// including the point before the fraction: `2026-12-04T16:26:06.`.
+fn push_date_time(out: &mut String, seconds: u64) {
     let (year, month, day) = crate::journal::civil_from_days((seconds / 86_400) as i64);
     let second_of_day = seconds % 86_400;
     push_decimal(out, u64::try_from(year).unwrap_or(0), 4);
@@ -246,8 +272,6 @@ fn push_utc(out: &mut String, time: SystemTime) {
     out.push(':');
     push_decimal(out, second_of_day % 60, 2);
     out.push('.');
-    push_decimal(out, u64::from(since_epoch.subsec_micros()), 6);
-    out.push('Z');
 }
 
 /// Appends `value` in decimal, padded with zeros to at least `width` digits.
@@ -302,6 +326,17 @@ mod tests {
         let mut out = String::new();
         push_utc(&mut out, time);
         assert_eq!(out, crate::journal::format_utc(time));
+    }
+
+    #[test]
+    fn utc_of_the_same_and_the_next_second() {
+        let base = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_400_000);
+        for micros in [0, 999_999, 1_000_000, 1_500_001, 86_400_000_000] {
+            let time = base + std::time::Duration::from_micros(micros);
+            let mut out = String::new();
+            push_utc(&mut out, time);
+            assert_eq!(out, crate::journal::format_utc(time));
+        }
     }
 
     #[test]

@@ -106,3 +106,108 @@ fn invalid_config_exits_2() {
     assert!(stderr.contains("outside the range"), "{stderr}");
     std::fs::remove_dir_all(&directory).ok();
 }
+
+/// Sends one GET over a fresh connection and returns the response head.
+fn get(address: &str, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connects");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nX-Auth-Token: {token}\r\n\
+         Connection: close\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    response
+}
+
+/// The value of a response header, by its lowercase name.
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+/// The first request line the binary logs within 10 s.
+fn request_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let line = lines.recv_timeout(remaining).expect("a request line");
+        if line.contains("mock_nova::request") {
+            return line;
+        }
+    }
+}
+
+const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+#[test]
+fn each_request_logs_one_json_line_without_the_token() {
+    let running = start(&["--auth", "noauth"]);
+    let token = format!("secret-user:{PROJECT}");
+    let path = format!("/v2.1/{PROJECT}/flavors/1/os-extra_specs");
+    let response = get(&running.address, &path, &token);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let request_id = header(&response, "x-openstack-request-id").expect("request id");
+
+    let line = request_line(&running.lines);
+    assert!(!line.contains("secret-user"), "token in the log: {line}");
+    let event: serde_json::Value = serde_json::from_str(&line).expect("JSON line");
+    assert_eq!(event["level"], "INFO");
+    assert_eq!(event["message"], "request");
+    assert_eq!(event["method"], "GET");
+    assert_eq!(event["path"], path.as_str());
+    assert_eq!(
+        event["route"],
+        "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs"
+    );
+    assert_eq!(event["status"], 200);
+    assert_eq!(event["microversion"], "2.1");
+    assert_eq!(event["request_id"], request_id);
+    assert!(event["latency_us"].is_u64(), "{line}");
+}
+
+#[test]
+fn text_request_lines_quote_values_with_spaces() {
+    let mut child = Command::new(BINARY)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "text",
+            "--auth",
+            "noauth",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let listening = lines.next().expect("a listening line");
+    let address = listening
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("address="))
+        .expect("address in the listening line")
+        .to_owned();
+    let token = format!("secret-user:{PROJECT}");
+    let path = format!("/v2.1/{PROJECT}/flavors/%22a%20b/os-extra_specs");
+    let response = get(&address, &path, &token);
+    assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+    let line = lines.next().expect("a request line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!line.contains("secret-user"), "token in the log: {line}");
+    assert!(
+        line.contains(" INFO mock_nova::request: request method=GET path="),
+        "{line}"
+    );
+    assert!(line.contains(" status=404 "), "{line}");
+    assert!(line.contains(" request_id=req-"), "{line}");
+    assert!(
+        line.contains(" fault=\""),
+        "a fault with spaces is quoted: {line}"
+    );
+}
