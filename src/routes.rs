@@ -6,7 +6,10 @@ pub mod extra_specs;
 pub mod flavor_access;
 pub mod flavor_manage;
 pub mod flavors;
+mod hot;
 pub mod versions;
+
+pub(crate) use hot::HotMatch;
 
 use axum::Router;
 use axum::extract::{Request, State};

@@ -237,7 +237,7 @@ fn push_utc(out: &mut String, time: SystemTime) {
     thread_local! {
         /// The last second this thread formatted and its text up to the
         /// fraction, which most lines in a busy second share.
-        static SECOND: RefCell<(u64, String)> = RefCell::new((u64::MAX, String::new()));
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
     let since_epoch = time
         .duration_since(std::time::UNIX_EPOCH)

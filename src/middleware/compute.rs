@@ -16,6 +16,7 @@ use crate::faults::RequestFacts;
 use crate::identity::Identity;
 use crate::microversion::{self, Microversion, Negotiated};
 use crate::namespaces::NamespaceError;
+use crate::routes::HotMatch;
 use crate::state::AppState;
 
 /// Tells whether a path belongs to Nova's `/v2.1` or legacy `/v2` pipeline.
@@ -75,7 +76,13 @@ pub async fn compute_gate(
             Some(identity) => {
                 request.extensions_mut().insert(identity);
                 request.extensions_mut().insert(slot.clone());
-                run(request).await
+                match HotMatch::find(request.method(), request.uri().path()) {
+                    Some(hot) => {
+                        request.extensions_mut().insert(hot.clone());
+                        hot.call(request, state.clone()).await
+                    }
+                    None => run(request).await,
+                }
             }
             None => error::unauthorized(&keystone_url(state, &request)),
         }
@@ -180,11 +187,15 @@ async fn route_steps(
     state: &AppState,
     outcome: &mut RouteOutcome,
 ) -> Result<RequestContext, Response> {
-    let route: Arc<str> = parts
-        .extensions
-        .get::<MatchedPath>()
-        .map_or("", MatchedPath::as_str)
-        .into();
+    let hot = parts.extensions.get::<HotMatch>();
+    let route: Arc<str> = match hot {
+        Some(hot) => hot.template.into(),
+        None => parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or("", MatchedPath::as_str)
+            .into(),
+    };
     let identity = parts.extensions.get::<Arc<Identity>>().cloned();
     outcome.info = RouteInfo {
         route: Some(route.clone()),
@@ -195,8 +206,20 @@ async fn route_steps(
 
     // Nova's router knows no HEAD routes besides the version document, and only
     // matches a project id of lower-case hex digits and dashes.
-    let params = RawPathParams::from_request_parts(parts, state).await;
-    let path = params.ok().and_then(|params| decode_params(&params));
+    let path = match hot {
+        Some(hot) => hot.params(parts.uri.path()).and_then(|params| {
+            decode_params(
+                params
+                    .iter()
+                    .flatten()
+                    .map(|(name, value)| (*name, &**value)),
+            )
+        }),
+        None => RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|params| decode_params(&params)),
+    };
     let head_allowed = VERSION_ROUTES.contains(&&*route);
     let Some(path) = path.filter(|_| parts.method != Method::HEAD || head_allowed) else {
         return Err(error::route_not_found(&parts.headers));
@@ -289,7 +312,9 @@ pub fn namespace_error(error: &NamespaceError) -> Response {
 
 /// Decodes and checks path parameters; `None` means Nova's router would not have
 /// matched the path.
-fn decode_params(params: &RawPathParams) -> Option<PathParams> {
+fn decode_params<'n, 'v>(
+    params: impl IntoIterator<Item = (&'n str, &'v str)>,
+) -> Option<PathParams> {
     let mut path = PathParams::default();
     for (name, value) in params {
         if value.contains('/') {
