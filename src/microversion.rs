@@ -42,6 +42,23 @@ impl Microversion {
     }
 }
 
+impl Microversion {
+    /// The version as `major.minor` text, without formatting machinery for the
+    /// versions this server can negotiate, since every request needs it.
+    pub fn text(self) -> String {
+        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let texts = TEXTS.get_or_init(|| {
+            (0..=Self::NEWEST.minor)
+                .map(|minor| format!("2.{minor}"))
+                .collect()
+        });
+        match texts.get(self.minor as usize) {
+            Some(text) if self.major == 2 => text.clone(),
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Microversion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
@@ -217,6 +234,19 @@ mod tests {
     use super::*;
 
     const MAX: Microversion = Microversion::NEWEST;
+
+    #[test]
+    fn text_matches_display() {
+        for version in [
+            Microversion::MIN,
+            MAX,
+            Microversion::new(2, 20),
+            Microversion::new(2, 999),
+            Microversion::new(3, 0),
+        ] {
+            assert_eq!(version.text(), version.to_string());
+        }
+    }
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

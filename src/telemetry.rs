@@ -199,10 +199,7 @@ impl Visit for LineVisitor<'_> {
         self.push_key(field);
         if self.json {
             push_json_string(self.line, value);
-        } else if value
-            .bytes()
-            .all(|byte| byte.is_ascii_graphic() && byte != b'"')
-        {
+        } else if is_plain(value) {
             self.line.push_str(value);
         } else {
             // Quoted and escaped, so that a value cannot break the line or forge
@@ -229,6 +226,34 @@ impl Visit for LineVisitor<'_> {
             let _ = write!(self.line, "{value:?}");
         }
     }
+}
+
+/// Tells whether a value can stand unquoted in a text line: printable ASCII
+/// without spaces or double quotes. Checks eight bytes at a time, since every
+/// request line checks its path and ids.
+fn is_plain(value: &str) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    /// Whether some byte of `word` is below `limit` (at most 0x80); exact for
+    /// the question whether one is, though not for which.
+    fn has_below(word: u64, limit: u8) -> bool {
+        word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS != 0
+    }
+    let bytes = value.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        // A byte of 0x7f or more has its high bit set in itself or after adding one.
+        let high = (word | word.wrapping_add(ONES)) & HIGHS != 0;
+        if high || has_below(word, b'!') || has_below(word ^ QUOTES, 1) {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&byte| byte.is_ascii_graphic() && byte != b'"')
 }
 
 /// Appends a time as RFC 3339 in UTC with microseconds, such as
@@ -337,6 +362,26 @@ mod tests {
             push_utc(&mut out, time);
             assert_eq!(out, crate::journal::format_utc(time));
         }
+    }
+
+    #[test]
+    fn plain_values_are_printable_ascii_without_quotes() {
+        for at in 0..17 {
+            for byte in 0..=127_u8 {
+                let mut bytes = vec![b'a'; 17];
+                bytes[at] = byte;
+                let value = String::from_utf8(bytes).expect("ASCII");
+                let expected = byte.is_ascii_graphic() && byte != b'"';
+                assert_eq!(is_plain(&value), expected, "{byte:#x} at {at}");
+            }
+            let mut value = "a".repeat(16);
+            value.insert(at.min(16), 'é');
+            assert!(!is_plain(&value), "{value}");
+        }
+        assert!(is_plain(
+            "/v2.1/a1b2/flavors/1/os-extra_specs/hw:cpu_policy"
+        ));
+        assert!(!is_plain("Flavor \"a b could not be found."));
     }
 
     #[test]

@@ -243,7 +243,7 @@ async fn route_steps(
             return Err(error.into_response());
         }
     };
-    let version_text = version.to_string();
+    let version_text = version.text();
     info.microversion = Some(version_text.clone());
     if !legacy_v2 {
         outcome.headers = VersionHeaders::Negotiated(version);

@@ -65,15 +65,17 @@ impl HotMatch {
         let offset = path.len() - rest.len();
         let mut segments = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
         let mut count = 0;
-        let mut start = 0;
-        for (index, piece) in rest.split('/').enumerate() {
+        let mut start = offset;
+        for end in
+            (offset..=path.len()).filter(|&at| at == path.len() || path.as_bytes()[at] == b'/')
+        {
             // An empty segment (`//` or a trailing `/`) is the router's to judge.
-            if piece.is_empty() || index >= segments.len() {
+            if end == start || count == segments.len() {
                 return None;
             }
-            segments[index] = offset + start..offset + start + piece.len();
-            start += piece.len() + 1;
-            count = index + 1;
+            segments[count] = start..end;
+            count += 1;
+            start = end + 1;
         }
         let segments = &segments[..count];
         let text = |range: &Range<usize>| &path[range.clone()];
@@ -137,6 +139,9 @@ impl HotMatch {
                 return Ok(None);
             };
             let raw = path.get(range).unwrap_or_default();
+            if !raw.contains('%') {
+                return Ok(Some((name, Cow::Borrowed(raw))));
+            }
             percent_decode_str(raw)
                 .decode_utf8()
                 .map(|value| Some((name, value)))
