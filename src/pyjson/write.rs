@@ -9,7 +9,7 @@ use super::{Number, Value, printable};
 /// and `allow_nan=True`, so NaN and the infinities are written as `NaN`,
 /// `Infinity` and `-Infinity`.
 pub fn to_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     write_tree(&mut out, value, Notation::Json);
     out
 }
@@ -77,6 +77,23 @@ enum Open<'a> {
 /// Writes a value with an explicit stack, so that values built in code of any
 /// depth cannot overflow the call stack here.
 fn write_tree(out: &mut String, root: &Value, notation: Notation) {
+    // An object of scalars, such as an extra-spec body, needs no stack.
+    let scalar = |value: &Value| !matches!(value, Value::Array(_) | Value::Object(_));
+    if let Value::Object(map) = root
+        && map.values().all(scalar)
+    {
+        out.push('{');
+        for (index, (key, value)) in map.iter().enumerate() {
+            if index > 0 {
+                out.push_str(", ");
+            }
+            notation.write_string(out, key);
+            out.push_str(": ");
+            notation.write_scalar(out, value);
+        }
+        out.push('}');
+        return;
+    }
     let mut stack: Vec<(Open<'_>, bool)> = Vec::new();
     let mut next = Some(root);
     loop {
