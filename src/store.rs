@@ -54,6 +54,48 @@ pub struct Flavor {
     pub projects: Vec<String>,
     /// Order of the last update, standing in for `updated_at` when sorting.
     pub updated_seq: Option<u64>,
+    /// The body of `GET .../os-extra_specs`, written on first use and cleared
+    /// by every change, so that repeated reads of a long list cost a copy.
+    pub extra_specs_body: RenderedBody,
+}
+
+/// A response body rendered once from an unchanging flavor.
+///
+/// A copy of a flavor starts without one, and every flavor compares equal
+/// whatever its cell holds, since the body only mirrors the other fields.
+#[derive(Default)]
+pub struct RenderedBody(std::sync::OnceLock<axum::body::Bytes>);
+
+impl RenderedBody {
+    /// The body, rendering it with `render` the first time.
+    pub fn get_or_render(&self, render: impl FnOnce() -> String) -> axum::body::Bytes {
+        self.0
+            .get_or_init(|| axum::body::Bytes::from(render()))
+            .clone()
+    }
+}
+
+impl Clone for RenderedBody {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for RenderedBody {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for RenderedBody {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.get().is_some() {
+            "rendered"
+        } else {
+            "empty"
+        };
+        formatter.write_str(state)
+    }
 }
 
 impl Flavor {
@@ -521,6 +563,7 @@ impl Store {
             .ok_or_else(|| StoreError::FlavorNotFound(flavor_id.to_owned()))?;
         let changed = Arc::make_mut(flavor);
         change(changed)?;
+        changed.extra_specs_body = RenderedBody::default();
         if touch == Touch::UpdatedAt {
             flavors.clock += 1;
             changed.updated_seq = Some(flavors.clock);
@@ -556,6 +599,7 @@ impl Flavors {
             extra_specs: new.extra_specs,
             projects: new.projects,
             updated_seq: None,
+            extra_specs_body: RenderedBody::default(),
         });
         self.by_id.insert(flavor.flavor_id.clone(), flavor.clone());
         flavor

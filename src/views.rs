@@ -23,12 +23,29 @@ pub fn json_with_status<T: Serialize>(status: StatusCode, body: &T) -> Response 
     raw_json(status, pyjson::to_python_json_string(body))
 }
 
+/// Body of `GET .../os-extra_specs`.
+#[derive(Serialize)]
+struct ExtraSpecsBody<'a> {
+    extra_specs: &'a BTreeMap<String, String>,
+}
+
+/// The answer to `GET .../os-extra_specs`: every extra spec of the flavor, as
+/// the flavor keeps it rendered.
+pub fn extra_specs(flavor: &Flavor) -> Response {
+    let body = flavor.extra_specs_body.get_or_render(|| {
+        pyjson::to_python_json_string(&ExtraSpecsBody {
+            extra_specs: &flavor.extra_specs,
+        })
+    });
+    raw_json(StatusCode::OK, body)
+}
+
 /// Builds a response from JSON text that is already serialized.
-pub fn raw_json(status: StatusCode, body: String) -> Response {
+pub fn raw_json(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
     // Room for the headers every Nova answer gets (content type and length,
     // two version headers, two Vary lines, two request ids), so the map is
     // allocated once.
-    let mut response = Response::new(axum::body::Body::from(body));
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.reserve(12);

@@ -516,3 +516,44 @@ async fn chunked_body_counts_as_empty() {
     assert_eq!(response.status, 400);
     assert_eq!(response.fault().1, "None is not of type 'object'");
 }
+
+#[tokio::test]
+async fn list_follows_every_change_after_a_read() {
+    async fn list(server: &TestServer) -> String {
+        server.get(&specs_path("1"), &admin()).await.text()
+    }
+    let server = server().await;
+    let base = r#"{"extra_specs": {"a b": "spaced", "hw:cpu_policy": "shared"}}"#;
+    assert_eq!(list(&server).await, base);
+    server
+        .send_json(
+            "PUT",
+            &spec_path("1", "hw:cpu_policy"),
+            &admin(),
+            r#"{"hw:cpu_policy": "dedicated"}"#,
+        )
+        .await;
+    let dedicated = r#"{"extra_specs": {"a b": "spaced", "hw:cpu_policy": "dedicated"}}"#;
+    assert_eq!(list(&server).await, dedicated);
+    let before = list(&server).await;
+    server
+        .send_json(
+            "POST",
+            &specs_path("1"),
+            &admin(),
+            r#"{"extra_specs": {"z": "2"}}"#,
+        )
+        .await;
+    assert_eq!(before, dedicated);
+    assert_eq!(
+        list(&server).await,
+        r#"{"extra_specs": {"a b": "spaced", "hw:cpu_policy": "dedicated", "z": "2"}}"#
+    );
+    server
+        .send(Request::new("DELETE", &spec_path("1", "hw:cpu_policy")).token(&admin()))
+        .await;
+    assert_eq!(
+        list(&server).await,
+        r#"{"extra_specs": {"a b": "spaced", "z": "2"}}"#
+    );
+}

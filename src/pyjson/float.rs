@@ -18,6 +18,11 @@ pub fn float_repr(f: f64) -> String {
     }
 
     let sign = if f.is_sign_negative() { "-" } else { "" };
+    // Whole numbers below 1e16, such as the usual rxtx_factor of 1.0, are
+    // written in fixed notation with `.0`; they need no digit search.
+    if f.fract() == 0.0 && f.abs() < 1e16 {
+        return format!("{sign}{}.0", f.abs() as u64);
+    }
     let (digits, exponent) = shortest_digits(f.abs());
     let body = if (-4..16).contains(&exponent) {
         fixed_notation(&digits, exponent)

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::context::{Ctx, JsonBody};
 use crate::error::{ApiError, Result};
@@ -20,11 +19,6 @@ use crate::schema;
 use crate::validators;
 use crate::views;
 
-#[derive(Serialize)]
-struct ExtraSpecsBody<'a> {
-    extra_specs: &'a BTreeMap<String, String>,
-}
-
 /// Serves `GET .../os-extra_specs`: every extra spec of the flavor, as strings.
 pub async fn list_extra_specs(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.check_url_project()?;
@@ -32,9 +26,7 @@ pub async fn list_extra_specs(Ctx(ctx): Ctx) -> Result<Response> {
     Rule::ExtraSpecsIndex.authorize(ctx.identity()?)?;
 
     let flavor = ctx.store.flavor(ctx.flavor_id(), ctx.viewer()?)?;
-    Ok(views::json(&ExtraSpecsBody {
-        extra_specs: &flavor.extra_specs,
-    }))
+    Ok(views::extra_specs(&flavor))
 }
 
 /// Serves `GET .../os-extra_specs/{key}`: `{key: value}`.
