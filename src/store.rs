@@ -57,6 +57,9 @@ pub struct Flavor {
     /// The body of `GET .../os-extra_specs`, written on first use and cleared
     /// by every change, so that repeated reads of a long list cost a copy.
     pub extra_specs_body: RenderedBody,
+    /// The flavor's JSON views, rendered on first use and cleared by every
+    /// change, for the few view variants that requests ask for.
+    pub views: RenderedViews,
 }
 
 /// A response body rendered once from an unchanging flavor.
@@ -72,6 +75,78 @@ impl RenderedBody {
         self.0
             .get_or_init(|| axum::body::Bytes::from(render()))
             .clone()
+    }
+}
+
+/// JSON views of an unchanging flavor, each rendered once per variant: a
+/// view differs with the microversion's thresholds and with the link root and
+/// project of the request. At most [`RenderedViews::VARIANTS`] are kept, the
+/// newest first. Copies and comparisons behave as for [`RenderedBody`].
+#[derive(Default)]
+pub struct RenderedViews(std::sync::Mutex<Vec<ViewVariant>>);
+
+/// One rendered view and what it was rendered for.
+struct ViewVariant {
+    shape: u8,
+    root: String,
+    project: String,
+    body: axum::body::Bytes,
+}
+
+impl RenderedViews {
+    /// Variants kept per flavor; a client seldom uses more than one.
+    const VARIANTS: usize = 2;
+
+    /// The view for `shape` (a code of the view's fields) under the link
+    /// `root` and `project`, rendering it with `render` when it is not kept.
+    pub fn get_or_render(
+        &self,
+        shape: u8,
+        root: &str,
+        project: &str,
+        render: impl FnOnce() -> String,
+    ) -> axum::body::Bytes {
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = lock()
+            .iter()
+            .find(|kept| kept.shape == shape && kept.root == root && kept.project == project)
+            .map(|kept| kept.body.clone());
+        if let Some(body) = found {
+            return body;
+        }
+        // Rendered without the lock; two readers may both render, which is harmless.
+        let body = axum::body::Bytes::from(render());
+        let mut variants = lock();
+        variants.truncate(Self::VARIANTS - 1);
+        variants.insert(
+            0,
+            ViewVariant {
+                shape,
+                root: root.to_owned(),
+                project: project.to_owned(),
+                body: body.clone(),
+            },
+        );
+        body
+    }
+}
+
+impl Clone for RenderedViews {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for RenderedViews {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for RenderedViews {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.lock().map_or(0, |variants| variants.len());
+        write!(formatter, "{count} rendered")
     }
 }
 
@@ -564,6 +639,7 @@ impl Store {
         let changed = Arc::make_mut(flavor);
         change(changed)?;
         changed.extra_specs_body = RenderedBody::default();
+        changed.views = RenderedViews::default();
         if touch == Touch::UpdatedAt {
             flavors.clock += 1;
             changed.updated_seq = Some(flavors.clock);
@@ -600,6 +676,7 @@ impl Flavors {
             projects: new.projects,
             updated_seq: None,
             extra_specs_body: RenderedBody::default(),
+            views: RenderedViews::default(),
         });
         self.by_id.insert(flavor.flavor_id.clone(), flavor.clone());
         flavor

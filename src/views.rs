@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
@@ -149,6 +150,55 @@ pub fn flavor_view<'a>(
             .then_some(flavor.description.as_deref()),
         extra_specs: (with_extra_specs && version.at_least(2, 61)).then_some(&flavor.extra_specs),
     }
+}
+
+/// The JSON of [`flavor_view`], as the flavor keeps it rendered for the
+/// request's variant.
+pub fn flavor_view_json(
+    flavor: &Flavor,
+    version: Microversion,
+    links: &LinkBase,
+    with_extra_specs: bool,
+) -> Bytes {
+    // The microversion thresholds at which flavor_view changes its fields.
+    let shape = u8::from(version.at_least(2, 55))
+        | u8::from(with_extra_specs && version.at_least(2, 61)) << 1
+        | u8::from(version.at_least(2, 75)) << 2
+        | u8::from(version.at_least(2, 102)) << 3;
+    let project = links.project_id.as_deref().unwrap_or_default();
+    flavor.views.get_or_render(shape, &links.root, project, || {
+        pyjson::to_python_json_string(&flavor_view(flavor, version, links, with_extra_specs))
+    })
+}
+
+/// The answer to a flavor list: `{"flavors": [...]}` from views already in
+/// JSON, and the `flavors_links` of the next page when there is one.
+pub fn flavor_list(views: &[Bytes], next: Option<&[Link; 1]>) -> Response {
+    let length = views.iter().map(|view| view.len() + 2).sum::<usize>();
+    let mut body = Vec::with_capacity(length + 256);
+    body.extend_from_slice(b"{\"flavors\": [");
+    for (index, view) in views.iter().enumerate() {
+        if index > 0 {
+            body.extend_from_slice(b", ");
+        }
+        body.extend_from_slice(view);
+    }
+    body.push(b']');
+    if let Some(next) = next {
+        body.extend_from_slice(b", \"flavors_links\": ");
+        body.extend_from_slice(pyjson::to_python_json_string(next).as_bytes());
+    }
+    body.push(b'}');
+    raw_json(StatusCode::OK, body)
+}
+
+/// The answer to a flavor show: `{"flavor": ...}` from a view in JSON.
+pub fn flavor_body(view: &Bytes) -> Response {
+    let mut body = Vec::with_capacity(view.len() + 12);
+    body.extend_from_slice(b"{\"flavor\": ");
+    body.extend_from_slice(view);
+    body.push(b'}');
+    raw_json(StatusCode::OK, body)
 }
 
 /// Builds the brief view of a flavor.

@@ -589,3 +589,98 @@ async fn app_router_serves_without_socket() {
         "http://example.test/ns/team/v2.1/flavors/a"
     );
 }
+
+/// Views are kept rendered per flavor; these reads check that a kept view
+/// never outlives a change, and that one request's variant (microversion, link
+/// host, project in the URL) never answers another's.
+#[tokio::test]
+async fn kept_views_follow_changes_and_request_variants() {
+    let server = server().await;
+    let detail = |version: &str, host: &str, path: &str| {
+        Request::new("GET", path)
+            .token(&admin())
+            .microversion(version)
+            .header("Host", host)
+    };
+    let flavor_a = |body: &Value| {
+        body["flavors"]
+            .as_array()
+            .and_then(|flavors| flavors.iter().find(|flavor| flavor["id"] == "a"))
+            .cloned()
+            .expect("flavor a listed")
+    };
+    let first = server
+        .send(detail("2.61", "one.example", "/v2.1/flavors/detail"))
+        .await
+        .json();
+    assert_eq!(flavor_a(&first)["extra_specs"], json!({"k": "v"}));
+    assert_eq!(
+        flavor_a(&first)["links"][0]["href"],
+        "http://one.example/v2.1/flavors/a"
+    );
+
+    // Another host, another project path and another microversion each get
+    // their own view.
+    let older = server
+        .send(detail("2.60", "one.example", "/v2.1/flavors/detail"))
+        .await
+        .json();
+    assert!(flavor_a(&older).get("extra_specs").is_none());
+    assert_eq!(flavor_a(&older)["description"], Value::Null);
+    let other_host = server
+        .send(detail("2.61", "two.example", "/v2.1/flavors/detail"))
+        .await
+        .json();
+    assert_eq!(
+        flavor_a(&other_host)["links"][0]["href"],
+        "http://two.example/v2.1/flavors/a"
+    );
+    let with_project = server
+        .send(detail(
+            "2.61",
+            "one.example",
+            &format!("/v2.1/{PROJECT}/flavors/detail"),
+        ))
+        .await
+        .json();
+    assert_eq!(
+        flavor_a(&with_project)["links"][0]["href"],
+        format!("http://one.example/v2.1/{PROJECT}/flavors/a")
+    );
+
+    // A change to the flavor shows in the next read of each view.
+    server
+        .send_json(
+            "PUT",
+            "/v2.1/flavors/a/os-extra_specs/k",
+            &admin(),
+            r#"{"k": "w"}"#,
+        )
+        .await;
+    let after = server
+        .send(detail("2.61", "one.example", "/v2.1/flavors/detail"))
+        .await
+        .json();
+    assert_eq!(flavor_a(&after)["extra_specs"], json!({"k": "w"}));
+    let described = server
+        .send(
+            Request::new("PUT", "/v2.1/flavors/a")
+                .token(&admin())
+                .microversion("2.55")
+                .header("Content-Type", "application/json")
+                .body(r#"{"flavor": {"description": "now described"}}"#),
+        )
+        .await;
+    assert_eq!(described.status, 200, "{}", described.text());
+    let shown = server
+        .send(detail("2.61", "one.example", "/v2.1/flavors/a"))
+        .await
+        .json();
+    assert_eq!(shown["flavor"]["description"], "now described");
+    assert_eq!(shown["flavor"]["extra_specs"], json!({"k": "w"}));
+    let listed = server
+        .send(detail("2.61", "one.example", "/v2.1/flavors/detail"))
+        .await
+        .json();
+    assert_eq!(flavor_a(&listed)["description"], "now described");
+}

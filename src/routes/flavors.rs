@@ -61,12 +61,9 @@ pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
     let flavors: Vec<_> = page
         .flavors
         .iter()
-        .map(|flavor| views::flavor_view(flavor, version, &links, with_specs))
+        .map(|flavor| views::flavor_view_json(flavor, version, &links, with_specs))
         .collect();
-    Ok(views::json(&FlavorList {
-        flavors,
-        flavors_links: page.next,
-    }))
+    Ok(views::flavor_list(&flavors, page.next.as_ref()))
 }
 
 /// Serves `GET /flavors/{flavor_id}`.
@@ -76,8 +73,8 @@ pub async fn show_flavor(Ctx(ctx): Ctx) -> Result<Response> {
     let identity = ctx.identity()?;
     let flavor = ctx.store.flavor(ctx.flavor_id(), identity.into())?;
     let with_specs = Rule::ExtraSpecsIndex.allows(identity);
-    let view = views::flavor_view(&flavor, ctx.microversion, &ctx.link_base(), with_specs);
-    Ok(views::json(&FlavorBody { flavor: view }))
+    let view = views::flavor_view_json(&flavor, ctx.microversion, &ctx.link_base(), with_specs);
+    Ok(views::flavor_body(&view))
 }
 
 /// Body of a single-flavor response.
