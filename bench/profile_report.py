@@ -40,8 +40,21 @@ BREAKDOWN = [
     ("http::header::map::HeaderMap<T>::try_grow", "header map growth (rehash)"),
 ]
 
-# Self cost of these files is counted as memory allocation.
+# Self cost of these files is counted as memory allocation: glibc's malloc,
+# which the reference uses, and jemalloc, which mock-nova links in with
+# prefixed symbols.
 ALLOCATOR_FILES = ("malloc.c",)
+ALLOCATOR_PREFIXES = ("_rjem_", "do_rallocx")
+ALLOCATION_CALLS = (
+    "malloc",
+    "realloc",
+    "calloc",
+    "_rjem_malloc",
+    "_rjem_mallocx",
+    "_rjem_realloc",
+    "_rjem_rallocx",
+    "_rjem_calloc",
+)
 
 LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*?):(.*) \[(.*)\]\s*$")
 ORDER = ["reference", "mock-nova", "mock-nova-warn"]
@@ -123,7 +136,7 @@ def case_section(folder: Path, case: str, requests: dict, syscall_requests: dict
             continue
         count = requests[(case, server)]
         per_request[server] = total_ir(profile) / count
-        allocations[server] = call_counts(profile, ("malloc", "realloc", "calloc")) / count
+        allocations[server] = call_counts(profile, ALLOCATION_CALLS) / count
     if "reference" not in per_request or "mock-nova" not in per_request:
         return out + ["No profile.", ""]
     reference = per_request["reference"]
@@ -163,7 +176,10 @@ def case_section(folder: Path, case: str, requests: dict, syscall_requests: dict
             meaning += " beyond the reference's"
         out.append(f"| `{name}` | {meaning} | {cost:,.0f} | {cost / excess:.0%} |")
     allocator = sum(
-        cost for key, cost in exclusive.items() if key.split(":", 1)[0].endswith(ALLOCATOR_FILES)
+        cost
+        for key, cost in exclusive.items()
+        if key.split(":", 1)[0].endswith(ALLOCATOR_FILES)
+        or key.split(":", 1)[-1].startswith(ALLOCATOR_PREFIXES)
     )
     out.append(
         f"| malloc, realloc, free (self cost, overlaps the rows above) | allocator |"
