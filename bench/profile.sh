@@ -143,7 +143,8 @@ server_command() {
         mock-nova | mock-nova-warn) echo "$MOCK_NOVA --config $OUT/bench.toml --bind $HOST:$PORT" ;;
         reference)
             echo "$REFERENCE --bind $HOST:$PORT --extra-specs-body $OUT/extra_specs_body.json" \
-                "--flavors-detail-body $OUT/flavors_detail_body.json"
+                "--flavors-detail-body $OUT/flavors_detail_body.json --headers $OUT/headers.txt" \
+                "--flavors-detail-headers $OUT/flavors_detail_headers.txt"
             ;;
     esac
 }
@@ -192,11 +193,13 @@ echo "building release binaries" >&2
 cargo build --release --quiet --bin mock-nova --example bench-reference
 python3 bench/gen_config.py --flavors 12 --specs 10 --first-specs 100 >"$OUT/bench.toml"
 
-# The reference returns mock-nova's own list and detail bodies.
+# The reference returns mock-nova's own list and detail bodies and response
+# headers.
 RUST_LOG=warn start capture "$MOCK_NOVA" --config "$OUT/bench.toml" --bind "$HOST:$PORT"
-curl -sf -H "$TOKEN_HEADER" "http://$HOST:$PORT/v2.1/$PROJECT/flavors/flavor-0/os-extra_specs" \
-    >"$OUT/extra_specs_body.json"
+curl -sf -H "$TOKEN_HEADER" -D "$OUT/headers.txt" \
+    "http://$HOST:$PORT/v2.1/$PROJECT/flavors/flavor-0/os-extra_specs" >"$OUT/extra_specs_body.json"
 curl -sf -H "$TOKEN_HEADER" -H "OpenStack-API-Version: compute 2.61" \
+    -D "$OUT/flavors_detail_headers.txt" \
     "http://$HOST:$PORT/v2.1/$PROJECT/flavors/detail" >"$OUT/flavors_detail_body.json"
 stop_pid "$STARTED_PID"
 

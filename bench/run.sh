@@ -278,16 +278,18 @@ PORT_LARGE=$((PORT_BASE + 4))
 PORT_MEMORY=$((PORT_BASE + 5))
 PORT_MEMORY_REFERENCE=$((PORT_BASE + 6))
 
-# The reference returns mock-nova's own list and detail bodies, captured once,
-# so that both servers send the same bytes.
+# The reference returns mock-nova's own list and detail bodies and response
+# headers, captured once, so that both servers send the same bytes and wrk
+# spends the same work on parsing them.
 capture_bodies() {
     RUST_LOG=warn start_server capture "$PORT_INFO" "$PROBE_PATH" \
         "$MOCK_NOVA" --bind "$HOST:$PORT_INFO" --config "$OUT/bench.toml"
     local pid=$STARTED_PID
-    curl -sf -H "$TOKEN_HEADER" \
+    curl -sf -H "$TOKEN_HEADER" -D "$OUT/headers.txt" \
         "http://$HOST:$PORT_INFO/v2.1/$PROJECT/flavors/flavor-0/os-extra_specs" \
         >"$OUT/extra_specs_body.json"
     curl -sf -H "$TOKEN_HEADER" -H "OpenStack-API-Version: compute 2.61" \
+        -D "$OUT/flavors_detail_headers.txt" \
         "http://$HOST:$PORT_INFO/v2.1/$PROJECT/flavors/detail" >"$OUT/flavors_detail_body.json"
     python3 bench/probe.py latency --port "$PORT_INFO" --path "$PROBE_PATH" --header "$TOKEN_HEADER" >"$OUT/probe_latency.txt"
     stop_server "$pid"
@@ -300,7 +302,8 @@ start_reference() {
     local label=$1 port=$2
     start_server "$label" "$port" "$PROBE_PATH" "$REFERENCE" --bind "$HOST:$port" \
         --extra-specs-body "$OUT/extra_specs_body.json" \
-        --flavors-detail-body "$OUT/flavors_detail_body.json"
+        --flavors-detail-body "$OUT/flavors_detail_body.json" \
+        --headers "$OUT/headers.txt" --flavors-detail-headers "$OUT/flavors_detail_headers.txt"
 }
 
 # --- Throughput and latency -------------------------------------------------

@@ -145,7 +145,7 @@ fn request_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
 const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 #[test]
-fn each_request_logs_one_json_line_without_the_token() {
+fn request_line_is_json_without_token() {
     let running = start(&["--auth", "noauth"]);
     let token = format!("secret-user:{PROJECT}");
     let path = format!("/v2.1/{PROJECT}/flavors/1/os-extra_specs");
