@@ -78,13 +78,18 @@ class Runs:
                 continue
             round_number, case, connections, server = int(row[1]), row[2], int(row[3]), row[4]
             rps, p50, p99, requests, status_errors, socket_errors = map(float, row[5:11])
-            self.data[(case, connections, server, round_number)] = {
+            values = {
                 "rps": rps,
                 "p50": p50,
                 "p99": p99,
                 "requests": requests,
                 "errors": status_errors + socket_errors,
             }
+            # CPU time per request, in rows written since run.sh records it.
+            if len(row) >= 14:
+                user, system, wrk = map(float, row[11:14])
+                values |= {"user": user, "sys": system, "wrk": wrk, "cpu": user + system + wrk}
+            self.data[(case, connections, server, round_number)] = values
             self.rounds.add(round_number)
             self.keys.add((case, connections))
 
@@ -106,7 +111,7 @@ class Runs:
         for r in sorted(self.rounds):
             top = self.data.get((case, connections, server, r))
             bottom = self.data.get((case, connections, base, r))
-            if top and bottom and bottom[metric] > 0:
+            if top and bottom and metric in top and bottom.get(metric, 0) > 0:
                 result.append(top[metric] / bottom[metric])
         return result
 
@@ -180,6 +185,42 @@ def throughput_section(rows: list[list[str]], failures: list[str]) -> list[str]:
         out.append(f"- Non-2xx responses and socket errors, {name}: {errors:.0f}")
         if errors:
             failures.append(f"{name}: {errors:.0f} failed requests")
+    out.append("")
+    return out
+
+
+def cpu_section(rows: list[list[str]]) -> list[str]:
+    runs = Runs(rows, "throughput")
+    if not any("cpu" in values for values in runs.data.values()):
+        return []
+    out = [
+        "## CPU time per request",
+        "",
+        "Microseconds of CPU time per request, medians over the rounds: the server's"
+        " user and system time from /proc/PID/stat, and wrk's user plus system time."
+        " wrk and the server share the two CPUs, so the throughput ratio follows the"
+        " ratio of the totals, not of the server's time alone. The total ratio is"
+        " mock-nova's total over the reference's, median of per-round pairs.",
+        "",
+        "| case | conn | reference user / sys / wrk | mock-nova user / sys / wrk"
+        " | warn user / sys / wrk | total ratio | warn total ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case in CASE_ORDER:
+        for connections in sorted(c for k, c in runs.keys if k == case and c > 1):
+            cells = []
+            for server in ("reference", "info", "warn"):
+                user, system, wrk = (
+                    runs.median(case, connections, server, metric)
+                    for metric in ("user", "sys", "wrk")
+                )
+                cells.append(f"{user:.2f} / {system:.2f} / {wrk:.2f}")
+            ratio = runs.ratios(case, connections, "info", "reference", "cpu")
+            warn_ratio = runs.ratios(case, connections, "warn", "reference", "cpu")
+            out.append(
+                f"| {CASE_TITLES[case]} | {connections} | {cells[0]} | {cells[1]}"
+                f" | {cells[2]} | {span(ratio)} | {span(warn_ratio)} |"
+            )
     out.append("")
     return out
 
@@ -315,6 +356,7 @@ def main() -> int:
         "",
     ]
     lines += throughput_section(rows, failures)
+    lines += cpu_section(rows)
     lines += scaling_section(rows)
     lines += startup_section(folder, failures)
     lines += memory_section(folder, failures)

@@ -74,6 +74,7 @@ PROJECT=a1b2c3d4e5f60718293a4b5c6d7e8f90
 TOKEN_HEADER="X-Auth-Token: admin:$PROJECT"
 HOST=127.0.0.1
 MOCK_NOVA=$REPO/target/release/mock-nova
+CLOCK_TICKS=$(getconf CLK_TCK)
 REFERENCE=$REPO/target/release/examples/bench-reference
 export BENCH_LUA_DIR=$REPO/bench/lua
 # Flavors of the default configuration that the memory runs write to. Ten
@@ -185,31 +186,50 @@ run_wrk() {
             "$base/flavors/detail") ;;
         *) echo "run.sh: unknown case $case_name" >&2; return 1 ;;
     esac
-    local output
-    output=$(wrk "${args[@]}")
+    local output TIMEFORMAT='%U %S'
+    # bash's `time` writes wrk's user and system seconds to the file.
+    output=$( { time wrk "${args[@]}"; } 2>"$OUT/wrk-time.txt")
     local result
     result=$(grep '^BENCH_RESULT' <<<"$output") || {
         echo "run.sh: wrk printed no result for $case_name c=$connections port $port:" >&2
         echo "$output" >&2
+        cat "$OUT/wrk-time.txt" >&2
         return 1
     }
-    echo "$result"
+    echo "$result wrk_cpu_s=$(awk 'END { print $1 + $2 }' "$OUT/wrk-time.txt")"
+}
+
+# Prints a process's user and system CPU time in clock ticks.
+cpu_ticks() {
+    awk '{ print $14, $15 }' "/proc/$1/stat"
 }
 
 field() {
     sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
 }
 
-# Runs one case and appends it to throughput.tsv.
-# Usage: measure SECTION ROUND CASE CONNECTIONS SERVER PORT FLAVORS
+# Runs one case and appends it to throughput.tsv, with the CPU time per
+# request of the server (user, system) and of wrk, in microseconds.
+# Usage: measure SECTION ROUND CASE CONNECTIONS SERVER PORT FLAVORS PID
 measure() {
     local section=$1 round=$2 case_name=$3 connections=$4 server=$5 port=$6 flavors=$7
-    local result
+    local pid=$8
+    local result before after cpu
+    before=$(cpu_ticks "$pid")
     result=$(run_wrk "$case_name" "$connections" "$port" "$flavors")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$round" "$case_name" \
+    after=$(cpu_ticks "$pid")
+    cpu=$(awk -v before="$before" -v after="$after" -v tick="$CLOCK_TICKS" \
+        -v requests="$(field requests "$result")" -v wrk="$(field wrk_cpu_s "$result")" '
+        BEGIN {
+            split(before, b, " "); split(after, a, " ")
+            scale = 1e6 / tick / requests
+            printf "%.3f\t%.3f\t%.3f", (a[1] - b[1]) * scale, (a[2] - b[2]) * scale,
+                wrk * 1e6 / requests
+        }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$round" "$case_name" \
         "$connections" "$server" "$(field rps "$result")" "$(field p50_us "$result")" \
         "$(field p99_us "$result")" "$(field requests "$result")" \
-        "$(field status_errors "$result")" "$(field socket_errors "$result")" \
+        "$(field status_errors "$result")" "$(field socket_errors "$result")" "$cpu" \
         >>"$OUT/throughput.tsv"
     log "$section r$round $case_name c=$connections $server: $(field rps "$result") req/s," \
         "p50 $(field p50_us "$result") us, p99 $(field p99_us "$result") us"
@@ -321,6 +341,7 @@ if section_enabled throughput; then
             "$MOCK_NOVA" --bind "$HOST:$PORT_WARN" --config "$OUT/bench.toml"
         pid_warn=$STARTED_PID
         declare -A port_of=([reference]=$PORT_REFERENCE [info]=$PORT_INFO [warn]=$PORT_WARN)
+        declare -A pid_of=([reference]=$pid_reference [info]=$pid_info [warn]=$pid_warn)
         # PUT comes last because it adds specs, which would change the list and
         # detail bodies of the GET cases.
         for case_name in get_key get_list detail put; do
@@ -329,7 +350,7 @@ if section_enabled throughput; then
             for connections in 1 16 64; do
                 for server in $(rotate $((round - 1)) reference info warn); do
                     measure throughput "$round" "$case_name" "$connections" "$server" \
-                        "${port_of[$server]}" "$flavors"
+                        "${port_of[$server]}" "$flavors" "${pid_of[$server]}"
                 done
             done
         done
@@ -356,9 +377,10 @@ if section_enabled scaling; then
         for case_name in get_key put; do
             for connections in 16 64; do
                 for size in $(rotate $((round - 1)) 12 100000); do
-                    port=$PORT_SMALL
-                    [ "$size" = 100000 ] && port=$PORT_LARGE
-                    measure scaling "$round" "$case_name" "$connections" "$size" "$port" "$size"
+                    port=$PORT_SMALL pid=$pid_small
+                    [ "$size" = 100000 ] && port=$PORT_LARGE pid=$pid_large
+                    measure scaling "$round" "$case_name" "$connections" "$size" "$port" "$size" \
+                        "$pid"
                 done
             done
         done
