@@ -4,16 +4,16 @@
 //! Each logging thread appends to one of [`SHARDS`] buffers, chosen once per
 //! thread, so that the two runtime workers do not pass one lock and one buffer
 //! back and forth between CPUs on every request. The lines of one thread keep
-//! their order; lines of different threads logged within the same batch are
-//! written grouped by buffer, so their order can differ from their timestamps by
-//! up to about [`BATCH_INTERVAL`].
+//! their order. Lines of different threads that go out in the same batch are
+//! grouped by buffer, so their order can differ from their timestamps by up to
+//! one batch.
 //!
 //! The writer thread wakes for the first line after a quiet spell and writes it
 //! at once; after each write it pauses for [`BATCH_INTERVAL`], so that under
 //! load the lines of that moment go out together in one system call and the
-//! loggers seldom have to wake it. A logger never waits for the output, except
-//! when the output falls so far behind that [`MAX_PENDING_BYTES`] wait in its
-//! buffer: then it waits for room, so that no line is lost.
+//! loggers seldom have to wake it. A logger never waits for the output unless
+//! the output falls so far behind that its buffer holds [`MAX_PENDING_BYTES`].
+//! Then it waits for room, so that no line is lost.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,8 +34,8 @@ const INITIAL_BATCH_BYTES: usize = 32 * 1024;
 /// correct but brings back some contention.
 const SHARDS: usize = 8;
 
-/// Longest the idle writer sleeps before it looks at the buffers again, a
-/// safety net that bounds the delay of a line should a wake-up ever be missed.
+/// Maximum time the idle writer sleeps before it looks at the buffers again.
+/// It bounds the delay of a line should a wake-up ever be missed.
 const IDLE_RECHECK: Duration = Duration::from_millis(100);
 
 /// Buffer index of each thread, assigned round-robin on its first line.
