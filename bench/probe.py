@@ -65,6 +65,11 @@ def start(args: argparse.Namespace) -> int:
     with open(args.log, "ab") as log, open(stderr_path, "ab") as errors:
         started = time.perf_counter()
         process = subprocess.Popen(args.command, stdout=log, stderr=errors)
+    if args.pid_file:
+        # Written at once, so that a caller interrupted while this probe runs
+        # can still stop the server.
+        with open(args.pid_file, "w") as pid_file:
+            pid_file.write(f"{process.pid}\n")
 
     attempt_starts = []
     deadline = started + args.timeout
@@ -133,6 +138,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--stderr", help="file for the server's standard error (default: --log)"
+    )
+    parser.add_argument(
+        "--pid-file", help="file to write the server's PID to as soon as it is launched"
     )
     parser.add_argument(
         "--interval-ms", type=float, default=0.5, help="pause between attempts in ms"

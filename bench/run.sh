@@ -95,6 +95,8 @@ log() {
 
 # PIDs of the servers this script started and has not stopped yet.
 SERVER_PIDS=()
+# PID of the server being started, until start_server has recorded it.
+STARTING_PID_FILE=$OUT/starting.pid
 
 is_running() {
     local state
@@ -121,6 +123,11 @@ stop_server() {
 }
 
 cleanup() {
+    # A server whose start was interrupted is known only by its PID file.
+    if [ -s "$STARTING_PID_FILE" ]; then
+        SERVER_PIDS+=("$(cat "$STARTING_PID_FILE")")
+        rm -f "$STARTING_PID_FILE"
+    fi
     for pid in "${SERVER_PIDS[@]}"; do
         stop_server "$pid"
     done
@@ -145,9 +152,10 @@ start_server() {
     local line
     line=$(python3 "$REPO/bench/probe.py" start --port "$port" --path "$probe_path" \
         --header "$TOKEN_HEADER" --log /dev/null --stderr "$OUT/$label.stderr" \
-        --timeout 300 -- "$@")
+        --pid-file "$STARTING_PID_FILE" --timeout 300 -- "$@")
     STARTED_PID=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$line")
     SERVER_PIDS+=("$STARTED_PID")
+    rm -f "$STARTING_PID_FILE"
     local startup interval
     startup=$(sed -n 's/.*startup_ms=\([0-9.]*\).*/\1/p' <<<"$line")
     interval=$(sed -n 's/.*poll_interval_ms=\([0-9.a-z]*\).*/\1/p' <<<"$line")
