@@ -40,8 +40,10 @@ pub const REQUEST_TARGET: &str = "mock_nova::request";
 /// Installs nothing if a subscriber is already installed, so tests may call it
 /// often.
 pub fn init(format: LogFormat) -> LogGuard {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let (filter, filter_error) = match EnvFilter::try_from_default_env() {
+        Ok(filter) => (filter, None),
+        Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some(error)),
+    };
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let (writer, guard) = writer::spawn(std::io::stdout());
     let not_requests = filter_fn(|metadata| metadata.target() != REQUEST_TARGET);
@@ -54,7 +56,7 @@ pub fn init(format: LogFormat) -> LogGuard {
         LogFormat::Text => {
             let others = tracing_subscriber::fmt::layer()
                 .with_ansi(ansi)
-                .with_writer(writer)
+                .with_writer(writer.ordered())
                 .with_filter(not_requests);
             registry.with(others).try_init()
         }
@@ -62,11 +64,21 @@ pub fn init(format: LogFormat) -> LogGuard {
             let others = tracing_subscriber::fmt::layer()
                 .json()
                 .flatten_event(true)
-                .with_writer(writer)
+                .with_writer(writer.ordered())
                 .with_filter(not_requests);
             registry.with(others).try_init()
         }
     };
+    // An unset RUST_LOG is the normal case. A set but invalid one is reported,
+    // so that a typo does not go unnoticed.
+    if let Some(error) = filter_error
+        && std::env::var_os(EnvFilter::DEFAULT_ENV).is_some()
+    {
+        tracing::warn!(
+            error = %error,
+            "RUST_LOG is invalid; logging at the default level \"{DEFAULT_FILTER}\""
+        );
+    }
     guard
 }
 

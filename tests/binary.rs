@@ -168,6 +168,21 @@ fn request_line_is_json_without_token() {
     assert_eq!(event["microversion"], "2.1");
     assert_eq!(event["request_id"], request_id);
     assert!(event["latency_us"].is_u64(), "{line}");
+    assert!(event.get("namespace").is_none(), "{line}");
+}
+
+#[test]
+fn request_line_names_namespace() {
+    let running = start(&["--auth", "noauth"]);
+    let token = format!("admin:{PROJECT}");
+    let path = format!("/v2.1/{PROJECT}/flavors/1/os-extra_specs");
+    let response = get(&running.address, &format!("/ns/job-1{path}"), &token);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let line = request_line(&running.lines);
+    let event: serde_json::Value = serde_json::from_str(&line).expect("JSON line");
+    assert_eq!(event["namespace"], "job-1", "{line}");
+    assert_eq!(event["path"], path.as_str());
 }
 
 #[test]

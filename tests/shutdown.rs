@@ -170,3 +170,59 @@ async fn sigterm_finishes_in_flight_request() {
 async fn sigint_finishes_in_flight_request() {
     shutdown_on("INT").await;
 }
+
+/// Requests sent while nothing reads the log: enough lines to fill the pipe
+/// and the log buffers several times over.
+const REQUESTS_WITH_STALLED_LOG: usize = 4000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_stdout_blocks_no_request() {
+    use std::io::{BufRead, BufReader};
+
+    let mut child = Command::new(process::BINARY)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--auth",
+            "noauth",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    // Reads up to the listening event, then keeps the pipe open unread, as a
+    // log reader that stalled would.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut address = None;
+    while address.is_none() {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).expect("read the log");
+        assert!(read > 0, "log ended before the listening event");
+        let event: serde_json::Value = serde_json::from_str(&line).expect("log line is JSON");
+        address = event["address"].as_str().map(str::to_owned);
+    }
+    let addr: SocketAddr = address.unwrap().parse().expect("socket address");
+
+    for sent in 0..REQUESTS_WITH_STALLED_LOG {
+        let response = tokio::time::timeout(
+            HANG,
+            Request::new("GET", "/v2.1/flavors/1/os-extra_specs")
+                .token(&admin())
+                .send(addr),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("request {sent} got no answer while the log stalled"));
+        assert_eq!(response.status, 200, "request {sent}: {}", response.text());
+    }
+
+    send_signal(child.id(), "TERM");
+    let mut running = Running {
+        child,
+        address: addr.to_string(),
+        lines: std::sync::mpsc::channel().1,
+    };
+    assert_eq!(wait_for_exit(&mut running), Some(0));
+    drop(stdout);
+}

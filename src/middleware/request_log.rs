@@ -87,22 +87,24 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
     // Plain string fields: the request-line formatter quotes and escapes a
     // value only when it holds spaces, quotes or control characters.
     let (method_text, path_text, id_text) = (method.as_str(), path.as_str(), request_id.as_str());
+    // Absent outside namespaces: `tracing` records no field for `None`.
+    let namespace_text = namespace.as_ref().map(|namespace| &*namespace.name);
     match response.extensions().get::<ApiError>() {
         Some(fault) if response.status().is_server_error() => tracing::error!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
             request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request failed"
         ),
         Some(fault) => tracing::info!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
             request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request"
         ),
         None => tracing::info!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
             request_id = id_text, latency_us,
             "request"
         ),

@@ -4,28 +4,30 @@
 //! Each logging thread appends to one of [`SHARDS`] buffers, chosen once per
 //! thread, so that the two runtime workers do not pass one lock and one buffer
 //! back and forth between CPUs on every request. The lines of one thread keep
-//! their order. Lines of different threads that go out in the same batch are
-//! grouped by buffer, so their order can differ from their timestamps by up to
-//! one batch.
+//! their order. Request lines of different threads that go out in the same
+//! batch are grouped by buffer, so their order can differ from their timestamps
+//! by up to one batch. Other lines (start-up, shutdown, errors) are appended in
+//! order: every line appended before one of them is written before it.
 //!
 //! The writer thread wakes for the first line after a quiet spell and writes it
 //! at once; after each write it pauses for [`BATCH_INTERVAL`], so that under
 //! load the lines of that moment go out together in one system call and the
-//! loggers seldom have to wake it. A logger never waits for the output unless
-//! the output falls so far behind that its buffer holds [`MAX_PENDING_BYTES`].
-//! Then it waits for room, so that no line is lost.
+//! loggers seldom have to wake it. A logger never waits for the output: when
+//! standard output falls so far behind that a buffer contains
+//! [`MAX_PENDING_BYTES`], new lines for that buffer are dropped and counted,
+//! and the count is logged once the output takes lines again. A stalled reader
+//! of standard output therefore costs log lines, never requests.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Pause after each write, during which lines gather for the next one.
 const BATCH_INTERVAL: Duration = Duration::from_millis(1);
 
-/// Bytes waiting in one buffer beyond which its loggers wait for room.
-const MAX_PENDING_BYTES: usize = 64 * 1024;
+/// Bytes waiting in one buffer beyond which new lines for it are dropped.
+const MAX_PENDING_BYTES: usize = 256 * 1024;
 
 /// Capacity the writer's batch starts with, enough for a busy millisecond.
 const INITIAL_BATCH_BYTES: usize = 32 * 1024;
@@ -37,6 +39,10 @@ const SHARDS: usize = 8;
 /// Maximum time the idle writer sleeps before it looks at the buffers again.
 /// It bounds the delay of a line should a wake-up ever be missed.
 const IDLE_RECHECK: Duration = Duration::from_millis(100);
+
+/// Maximum time [`LogGuard`]'s drop waits for the last lines to be written,
+/// so that an output that no longer takes lines cannot hold up the exit.
+const FINAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Buffer index of each thread, assigned round-robin on its first line.
 static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
@@ -51,8 +57,6 @@ thread_local! {
 #[repr(align(128))]
 struct Shard {
     bytes: Mutex<Vec<u8>>,
-    /// Signalled when the writer has taken this buffer's lines.
-    drained: Condvar,
 }
 
 impl Shard {
@@ -66,6 +70,8 @@ impl Shard {
 #[derive(Default)]
 struct Shared {
     shards: [Shard; SHARDS],
+    /// Lines dropped because their buffer was full, not yet reported.
+    dropped_lines: AtomicU64,
     /// The writer thread is waiting for lines and must be woken.
     writer_waiting: AtomicBool,
     /// The guard was dropped: the writer writes what is left and stops.
@@ -75,6 +81,10 @@ struct Shared {
     sleep: Mutex<()>,
     /// Signalled when lines arrive while the writer waits, and on close.
     arrived: Condvar,
+    /// Set by the writer thread when it has written its last line.
+    finished: Mutex<bool>,
+    /// Signalled when `finished` is set.
+    finished_signal: Condvar,
 }
 
 impl Shared {
@@ -86,58 +96,95 @@ impl Shared {
         let _sleep = self.lock_sleep();
         self.arrived.notify_one();
     }
+
+    fn set_finished(&self) {
+        *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.finished_signal.notify_all();
+    }
 }
 
 /// A handle that appends lines to the log; cheap to clone.
 #[derive(Clone)]
 pub struct LogWriter {
     shared: Arc<Shared>,
+    /// Lines from this handle are written after every line appended before
+    /// them, from any thread.
+    ordered: bool,
 }
 
-/// Stops the writer thread when dropped, after it has written every line.
+/// Stops the writer thread when dropped, after it has written every line or
+/// after [`FINAL_WRITE_TIMEOUT`], whichever comes first.
 pub struct LogGuard {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
 }
 
 /// Starts the writer thread, writing to `output`.
 pub fn spawn(output: impl Write + Send + 'static) -> (LogWriter, LogGuard) {
     let shared = Arc::new(Shared::default());
     let for_thread = Arc::clone(&shared);
-    let thread = std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name("mock-nova-log".to_owned())
-        .spawn(move || write_lines(&for_thread, output))
-        .ok();
-    if thread.is_none() {
-        // Without a writer, loggers must not wait for one.
+        .spawn(move || {
+            write_lines(&for_thread, output);
+            for_thread.set_finished();
+        });
+    if spawned.is_err() {
+        // Without a writer, lines are dropped and the guard has nothing to
+        // wait for.
         shared.closed.store(true, Ordering::SeqCst);
+        shared.set_finished();
     }
     let writer = LogWriter {
         shared: Arc::clone(&shared),
+        ordered: false,
     };
-    (writer, LogGuard { shared, thread })
+    (writer, LogGuard { shared })
 }
 
 impl LogWriter {
-    /// Appends one or more whole lines.
+    /// Returns a handle whose lines are written after every line appended
+    /// before them, for the rare lines whose place in the log matters, such as
+    /// the shutdown messages after the last request lines.
+    pub fn ordered(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            ordered: true,
+        }
+    }
+
+    /// Appends one or more whole lines, or drops them if this thread's buffer
+    /// is full.
     pub fn append(&self, lines: &[u8]) {
+        self.append_to(SHARD.with(|shard| *shard), lines);
+    }
+
+    fn append_to(&self, own: usize, lines: &[u8]) {
         let shared = &*self.shared;
-        let shard = &shared.shards[SHARD.with(|shard| *shard)];
+        let mut earlier = Vec::new();
+        if self.ordered && !shared.closed.load(Ordering::SeqCst) {
+            for (index, shard) in shared.shards.iter().enumerate() {
+                if index != own {
+                    earlier.append(&mut shard.lock());
+                }
+            }
+        }
         {
             // `closed` is read under the buffer's lock: the closing writer
             // takes every buffer's lock after setting it, so a line is either
             // appended before that and written, or dropped here.
-            let mut bytes = shard.lock();
-            while bytes.len() >= MAX_PENDING_BYTES && !shared.closed.load(Ordering::SeqCst) {
-                bytes = shard
-                    .drained
-                    .wait(bytes)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
+            let mut bytes = shared.shards[own].lock();
             if shared.closed.load(Ordering::SeqCst) {
                 return;
             }
-            bytes.extend_from_slice(lines);
+            bytes.extend_from_slice(&earlier);
+            if bytes.len() + lines.len() > MAX_PENDING_BYTES {
+                let count = lines.iter().filter(|&&byte| byte == b'\n').count();
+                shared
+                    .dropped_lines
+                    .fetch_add(count.max(1) as u64, Ordering::Relaxed);
+            } else {
+                bytes.extend_from_slice(lines);
+            }
         }
         // The load is a read of a line that stays in every CPU's cache while
         // the writer is busy, so a busy logger pays almost nothing for it. It
@@ -148,6 +195,12 @@ impl LogWriter {
         {
             shared.wake_writer();
         }
+    }
+
+    /// Returns how many lines were dropped and not yet reported.
+    #[cfg(test)]
+    fn dropped_lines(&self) -> u64 {
+        self.shared.dropped_lines.load(Ordering::Relaxed)
     }
 }
 
@@ -171,24 +224,18 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
     }
 }
 
-/// Moves the waiting lines of every buffer to the end of `batch`, waking the
-/// loggers that wait for room.
+/// Moves the waiting lines of every buffer to the end of `batch`.
 fn take_lines(shared: &Shared, batch: &mut Vec<u8>) {
     for shard in &shared.shards {
         let mut bytes = shard.lock();
         if bytes.is_empty() {
             continue;
         }
-        let full = bytes.len() >= MAX_PENDING_BYTES;
         if batch.is_empty() {
             std::mem::swap(&mut *bytes, batch);
         } else {
             batch.extend_from_slice(&bytes);
             bytes.clear();
-        }
-        drop(bytes);
-        if full {
-            shard.drained.notify_all();
         }
     }
 }
@@ -196,6 +243,7 @@ fn take_lines(shared: &Shared, batch: &mut Vec<u8>) {
 /// The writer thread's loop: takes the waiting lines, writes them, pauses.
 fn write_lines(shared: &Shared, mut output: impl Write) {
     let mut batch = Vec::with_capacity(INITIAL_BATCH_BYTES);
+    let mut output_failed = false;
     loop {
         // Once `closed` is seen set, this pass takes the last lines that can
         // arrive, so the loop may stop when it finds none.
@@ -219,11 +267,34 @@ fn write_lines(shared: &Shared, mut output: impl Write) {
             shared.writer_waiting.store(false, Ordering::SeqCst);
             continue;
         }
-        // An output that fails (a closed pipe) loses these lines; the loggers
-        // carry on rather than wait for an output that will not come back.
-        let _ = output.write_all(&batch).and_then(|()| output.flush());
+        match output.write_all(&batch).and_then(|()| output.flush()) {
+            Ok(()) => report_dropped_lines(shared),
+            // An output that fails (a closed pipe) loses these lines; the
+            // loggers carry on rather than wait for an output that will not
+            // come back. A message goes to standard error once.
+            Err(error) if !output_failed => {
+                output_failed = true;
+                eprintln!(
+                    "mock-nova: writing the log to standard output failed ({error}); \
+                     log lines that cannot be written are dropped"
+                );
+            }
+            Err(_) => {}
+        }
         batch.clear();
         std::thread::sleep(BATCH_INTERVAL);
+    }
+}
+
+/// Logs how many lines were dropped since the last report, once the output
+/// takes lines again.
+fn report_dropped_lines(shared: &Shared) {
+    let dropped = shared.dropped_lines.swap(0, Ordering::Relaxed);
+    if dropped > 0 {
+        tracing::warn!(
+            dropped_lines = dropped,
+            "log lines dropped because standard output did not keep up"
+        );
     }
 }
 
@@ -231,15 +302,20 @@ impl Drop for LogGuard {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::SeqCst);
         self.shared.wake_writer();
-        for shard in &self.shared.shards {
-            // Taking the lock first means a logger that saw `closed` unset is
-            // either already waiting, and gets this signal, or has not yet
-            // looked again, and will see it set.
-            drop(shard.lock());
-            shard.drained.notify_all();
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let finished = self
+            .shared
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (finished, _) = self
+            .shared
+            .finished_signal
+            .wait_timeout_while(finished, FINAL_WRITE_TIMEOUT, |finished| !*finished)
+            .unwrap_or_else(PoisonError::into_inner);
+        if !*finished {
+            // The writer is stuck in a write to an output that takes no more
+            // lines; it is left behind and ends with the process.
+            eprintln!("mock-nova: standard output did not take the last log lines; they are lost");
         }
     }
 }
@@ -263,23 +339,69 @@ mod tests {
         }
     }
 
-    /// Checks that `text` holds lines `t<thread> <number>` numbered from 0 in
-    /// order for each thread, and returns how many lines each thread has.
+    /// An output that blocks every write until the test opens it.
+    #[derive(Clone, Default)]
+    struct Gated {
+        captured: Captured,
+        open: Arc<(Mutex<bool>, Condvar)>,
+    }
+
+    impl Gated {
+        fn open(&self) {
+            *self.open.0.lock().unwrap() = true;
+            self.open.1.notify_all();
+        }
+
+        fn text(&self) -> String {
+            String::from_utf8(self.captured.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl Write for Gated {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let (open, signal) = &*self.open;
+            let guard = open.lock().unwrap();
+            drop(signal.wait_while(guard, |open| !*open).unwrap());
+            self.captured.write(buf)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Runs `work` on another thread and panics if it has not finished after
+    /// a minute, so that a logger stuck on the output fails the test instead
+    /// of hanging it.
+    fn finishes<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(work()).unwrap());
+        receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("blocked on a stalled output")
+    }
+
+    /// Checks that the lines `t<thread> <number> ...` of each thread in `text`
+    /// have increasing numbers, and returns how many lines each thread has.
     fn lines_per_thread(text: &str, threads: usize) -> Vec<u32> {
-        let mut next = vec![0_u32; threads];
+        let mut count = vec![0_u32; threads];
+        let mut last: Vec<Option<u32>> = vec![None; threads];
         for line in text.lines() {
             let (thread, rest) = line[1..].split_once(' ').unwrap();
-            let number = rest.split(' ').next().unwrap();
+            let number: u32 = rest.split(' ').next().unwrap().parse().unwrap();
             let thread: usize = thread.parse().unwrap();
-            assert_eq!(number.parse::<u32>().unwrap(), next[thread], "{line}");
-            next[thread] += 1;
+            assert!(last[thread] < Some(number), "out of order: {line}");
+            last[thread] = Some(number);
+            count[thread] += 1;
         }
-        next
+        count
     }
 
     #[test]
     fn every_line_from_every_thread_is_written_in_order_per_thread() {
-        // More threads than buffers, so that some threads share one.
+        // More threads than buffers, so that some threads share one. Two
+        // threads' lines fit in one buffer, so none is dropped even if the
+        // writer thread does not run until the end.
         const THREADS: usize = SHARDS + 4;
         let captured = Captured::default();
         let (writer, guard) = spawn(captured.clone());
@@ -287,7 +409,7 @@ mod tests {
             .map(|thread| {
                 let writer = writer.clone();
                 std::thread::spawn(move || {
-                    for line in 0..20_000 {
+                    for line in 0..10_000 {
                         writer.append(format!("t{thread} {line}\n").as_bytes());
                     }
                 })
@@ -298,49 +420,70 @@ mod tests {
         }
         drop(guard);
         let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(lines_per_thread(&text, THREADS), vec![20_000; THREADS]);
-    }
-
-    /// An output that takes a millisecond per write, far slower than the
-    /// loggers.
-    #[derive(Clone, Default)]
-    struct Slow(Captured);
-
-    impl Write for Slow {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            std::thread::sleep(Duration::from_millis(1));
-            self.0.write(buf)
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        // Each thread's lines arrive in order and none is missing.
+        assert_eq!(lines_per_thread(&text, THREADS), vec![10_000; THREADS]);
     }
 
     #[test]
-    fn slow_output_loses_no_lines() {
-        let slow = Slow::default();
-        let (writer, guard) = spawn(slow.clone());
+    fn stalled_output_drops_lines_not_loggers() {
+        const THREADS: usize = 3;
+        const LINES: u32 = 2000;
+        let gated = Gated::default();
+        let (writer, guard) = spawn(gated.clone());
         let padding = "x".repeat(1000);
-        let threads: Vec<_> = (0..3)
-            .map(|thread| {
-                let writer = writer.clone();
-                let padding = padding.clone();
-                std::thread::spawn(move || {
-                    // 300 lines of about 1 KiB are several times the limit
-                    // of one buffer.
-                    for line in 0..300 {
-                        writer.append(format!("t{thread} {line} {padding}\n").as_bytes());
-                    }
+        let appending = writer.clone();
+        // 6 MB of lines, far more than the buffers hold while nothing is
+        // written.
+        finishes(move || {
+            let threads: Vec<_> = (0..THREADS)
+                .map(|thread| {
+                    let writer = appending.clone();
+                    let padding = padding.clone();
+                    std::thread::spawn(move || {
+                        for line in 0..LINES {
+                            writer.append(format!("t{thread} {line} {padding}\n").as_bytes());
+                        }
+                    })
                 })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+        });
+        let dropped = writer.dropped_lines();
+        assert!(dropped > 0, "no line was dropped");
+        gated.open();
         drop(guard);
-        let text = String::from_utf8(slow.0.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(lines_per_thread(&text, 3), vec![300; 3]);
+        let written: u32 = lines_per_thread(&gated.text(), THREADS).iter().sum();
+        assert_eq!(
+            u64::from(written) + dropped,
+            u64::from(LINES) * THREADS as u64
+        );
+    }
+
+    #[test]
+    fn guard_gives_up_on_a_stalled_output() {
+        let gated = Gated::default();
+        let (writer, guard) = spawn(gated.clone());
+        writer.append(b"never written\n");
+        finishes(move || drop(guard));
+        gated.open();
+    }
+
+    #[test]
+    fn ordered_line_follows_earlier_lines() {
+        let gated = Gated::default();
+        let (writer, guard) = spawn(gated.clone());
+        // Lines in a later buffer than the ordered line's own: unordered, the
+        // writer would take the own buffer first.
+        writer.append_to(1, b"t0 0\n");
+        writer.append_to(5, b"t1 0\n");
+        writer.ordered().append_to(1, b"t0 1\n");
+        gated.open();
+        drop(guard);
+        let text = gated.text();
+        assert_eq!(text.lines().last(), Some("t0 1"), "{text}");
+        assert_eq!(lines_per_thread(&text, 2), vec![2, 1]);
     }
 
     #[test]
