@@ -151,7 +151,13 @@ impl Server {
             .await
             .is_err()
         {
-            tracing::warn!("in-flight requests did not finish within the grace period");
+            // Each open connection holds a permit until its task ends, and
+            // the shutdown has already closed the idle ones.
+            let open_connections = limits.max_connections - permits.available_permits();
+            tracing::warn!(
+                open_connections,
+                "in-flight requests did not finish within the grace period; their connections are closed"
+            );
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::Request;
 use common::process::{self, Running};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -169,6 +169,64 @@ async fn sigterm_finishes_in_flight_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_finishes_in_flight_request() {
     shutdown_on("INT").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grace_period_cuts_off_slow_requests() {
+    const SLOW_REQUESTS: usize = 3;
+    let directory =
+        std::env::temp_dir().join(format!("mock-nova-shutdown-{}-grace", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("create temp dir");
+    let config = directory.join("config.toml");
+    std::fs::write(
+        &config,
+        "auth = \"noauth\"\n[limits]\nshutdown_grace_seconds = 1\n",
+    )
+    .expect("write config");
+    let mut running = process::start(&["--config", config.to_str().expect("UTF-8 path")]);
+    let addr: SocketAddr = running.address.parse().expect("socket address");
+
+    let rule = format!(
+        r#"{{"method": "PUT", "flavor_id": "1", "action": {{"type": "delay", "ms": {DELAY_MS}}}}}"#
+    );
+    let added = Request::new("POST", "/_mock/faults")
+        .header("Content-Type", "application/json")
+        .body(rule)
+        .send(addr)
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    let mut slow = Vec::new();
+    for index in 0..SLOW_REQUESTS {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let body = format!(r#"{{"cut{index}": "v"}}"#);
+        let request = format!(
+            "PUT /v2.1/flavors/1/os-extra_specs/cut{index} HTTP/1.1\r\nHost: x\r\n\
+             X-Auth-Token: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            admin(),
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("send the request");
+        slow.push(stream);
+    }
+    // The delay rule keeps each request running much longer than this pause.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    send_signal(running.child.id(), "TERM");
+    let seen = wait_for_log(&running.lines, "did not finish within the grace period");
+    let warning: serde_json::Value =
+        serde_json::from_str(seen.last().expect("the warning")).expect("JSON line");
+    assert_eq!(warning["open_connections"], SLOW_REQUESTS, "{warning}");
+    assert_eq!(wait_for_exit(&mut running), Some(0));
+    for mut stream in slow {
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(HANG, stream.read_to_end(&mut answer)).await;
+        assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    }
+    std::fs::remove_dir_all(&directory).ok();
 }
 
 /// Requests sent while nothing reads the log: enough lines to fill the pipe
