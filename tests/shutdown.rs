@@ -90,12 +90,8 @@ fn wait_for_exit(running: &mut Running) -> Option<i32> {
     }
 }
 
-/// Keeps a request in flight with a delay rule, sends `signal` and checks
-/// everything a graceful shutdown promises.
-async fn shutdown_on(signal: &str) {
-    let (mut running, directory) = start_binary(signal);
-    let addr: SocketAddr = running.address.parse().expect("socket address");
-
+/// Adds a fault rule that delays every PUT to flavor 1 by [`DELAY_MS`].
+async fn delay_puts_to_flavor_1(addr: SocketAddr) {
     let rule = format!(
         r#"{{"method": "PUT", "flavor_id": "1", "action": {{"type": "delay", "ms": {DELAY_MS}}}}}"#
     );
@@ -105,6 +101,15 @@ async fn shutdown_on(signal: &str) {
         .send(addr)
         .await;
     assert_eq!(added.status, 201, "{}", added.text());
+}
+
+/// Keeps a request in flight with a delay rule, sends `signal` and checks
+/// everything a graceful shutdown promises.
+async fn shutdown_on(signal: &str) {
+    let (mut running, directory) = start_binary(signal);
+    let addr: SocketAddr = running.address.parse().expect("socket address");
+
+    delay_puts_to_flavor_1(addr).await;
 
     // A keep-alive connection after one request, and one that sent nothing.
     let mut kept_alive = TcpStream::connect(addr).await.expect("connect");
@@ -186,15 +191,7 @@ async fn grace_period_cuts_off_slow_requests() {
     let mut running = process::start(&["--config", config.to_str().expect("UTF-8 path")]);
     let addr: SocketAddr = running.address.parse().expect("socket address");
 
-    let rule = format!(
-        r#"{{"method": "PUT", "flavor_id": "1", "action": {{"type": "delay", "ms": {DELAY_MS}}}}}"#
-    );
-    let added = Request::new("POST", "/_mock/faults")
-        .header("Content-Type", "application/json")
-        .body(rule)
-        .send(addr)
-        .await;
-    assert_eq!(added.status, 201, "{}", added.text());
+    delay_puts_to_flavor_1(addr).await;
     let mut slow = Vec::new();
     for index in 0..SLOW_REQUESTS {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
