@@ -54,6 +54,28 @@ pub enum Command {
     },
 }
 
+/// Returns the environment variables for the configuration. Variables that
+/// are not valid UTF-8 are skipped, unless they are mock-nova's own.
+fn environment() -> anyhow::Result<Vec<(String, String)>> {
+    let mut variables = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if name == "MOCK_NOVA_CONFIG" {
+            continue;
+        }
+        match value.into_string() {
+            Ok(value) => variables.push((name.to_owned(), value)),
+            Err(_) if name.starts_with("MOCK_NOVA_") => {
+                anyhow::bail!("environment variable {name} is not valid UTF-8")
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(variables)
+}
+
 impl Cli {
     /// Loads the configuration layers: defaults, `--config`, `MOCK_NOVA_*`, flags.
     pub fn load_config(&self) -> anyhow::Result<Config> {
@@ -65,8 +87,7 @@ impl Cli {
             None => None,
         };
         let file = self.config.as_deref().zip(text.as_deref());
-        let env = std::env::vars().filter(|(name, _)| name != "MOCK_NOVA_CONFIG");
-        Config::from_layers(file, env, &self.flag_table())
+        Config::from_layers(file, environment()?.into_iter(), &self.flag_table())
     }
 
     fn flag_table(&self) -> toml::Table {

@@ -40,8 +40,13 @@ pub const REQUEST_TARGET: &str = "mock_nova::request";
 /// Installs nothing if a subscriber is already installed, so tests may call it
 /// often.
 pub fn init(format: LogFormat) -> LogGuard {
+    // An empty RUST_LOG counts as unset, which EnvFilter would read as no
+    // directives and so turn every line off.
+    let is_set = std::env::var_os(EnvFilter::DEFAULT_ENV)
+        .is_some_and(|value| !value.to_string_lossy().trim().is_empty());
     let (filter, filter_error) = match EnvFilter::try_from_default_env() {
-        Ok(filter) => (filter, None),
+        Ok(filter) if is_set => (filter, None),
+        Ok(_) => (EnvFilter::new(DEFAULT_FILTER), None),
         Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some(error)),
     };
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -72,7 +77,7 @@ pub fn init(format: LogFormat) -> LogGuard {
     // An unset RUST_LOG is the normal case. A set but invalid one is reported,
     // so that a typo does not go unnoticed.
     if let Some(error) = filter_error
-        && std::env::var_os(EnvFilter::DEFAULT_ENV).is_some()
+        && is_set
     {
         tracing::warn!(
             error = %error,

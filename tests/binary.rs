@@ -107,6 +107,45 @@ fn invalid_config_exits_2() {
     std::fs::remove_dir_all(&directory).ok();
 }
 
+/// Returns a value that is not valid UTF-8.
+fn non_utf8() -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(b"caf\xe9".to_vec())
+}
+
+#[test]
+fn foreign_non_utf8_variable_is_ignored() {
+    // An empty RUST_LOG counts as unset, so the listening line is logged.
+    let mut child = Command::new(BINARY)
+        .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
+        .env("UNRELATED_VARIABLE", non_utf8())
+        .env("RUST_LOG", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let first = BufReader::new(stdout).lines().next();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = first.expect("a log line").expect("readable line");
+    assert!(line.contains("listening"), "{line}");
+}
+
+#[test]
+fn non_utf8_mock_nova_variable_exits_2() {
+    let output = Command::new(BINARY)
+        .env("MOCK_NOVA_PUBLIC_URL", non_utf8())
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("MOCK_NOVA_PUBLIC_URL is not valid UTF-8"),
+        "{stderr}"
+    );
+}
+
 /// Sends one GET over a fresh connection and returns the response head.
 fn get(address: &str, path: &str, token: &str) -> String {
     use std::io::{Read, Write};

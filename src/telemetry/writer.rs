@@ -26,7 +26,9 @@ use std::time::Duration;
 /// Pause after each write, during which lines gather for the next one.
 const BATCH_INTERVAL: Duration = Duration::from_millis(1);
 
-/// Bytes waiting in one buffer beyond which new lines for it are dropped.
+/// Bytes waiting in one buffer beyond which new request lines for it are
+/// dropped. Ordered lines may fill [`SHARDS`] times as much, so at most about
+/// twice that many bytes wait in all.
 const MAX_PENDING_BYTES: usize = 256 * 1024;
 
 /// Capacity the writer's batch starts with, enough for a busy millisecond.
@@ -177,7 +179,14 @@ impl LogWriter {
                 return;
             }
             bytes.extend_from_slice(&earlier);
-            if bytes.len() + lines.len() > MAX_PENDING_BYTES {
+            // Ordered lines are rare and matter (shutdown, errors, the count
+            // of dropped lines), so they may use the budget of every buffer.
+            let limit = if self.ordered {
+                MAX_PENDING_BYTES * SHARDS
+            } else {
+                MAX_PENDING_BYTES
+            };
+            if bytes.len() + lines.len() > limit {
                 let count = lines.iter().filter(|&&byte| byte == b'\n').count();
                 shared
                     .dropped_lines
@@ -251,6 +260,15 @@ fn write_lines(shared: &Shared, mut output: impl Write) {
         take_lines(shared, &mut batch);
         if batch.is_empty() {
             if closing {
+                // The log no longer takes lines, so a last count of dropped
+                // lines goes to standard error.
+                let dropped = shared.dropped_lines.swap(0, Ordering::Relaxed);
+                if dropped > 0 {
+                    eprintln!(
+                        "mock-nova: {dropped} log lines were dropped because standard output \
+                         did not keep up"
+                    );
+                }
                 return;
             }
             let sleep = shared.lock_sleep();
@@ -315,7 +333,11 @@ impl Drop for LogGuard {
         if !*finished {
             // The writer is stuck in a write to an output that takes no more
             // lines; it is left behind and ends with the process.
-            eprintln!("mock-nova: standard output did not take the last log lines; they are lost");
+            let dropped = self.shared.dropped_lines.load(Ordering::Relaxed);
+            eprintln!(
+                "mock-nova: standard output did not take the last log lines; they are lost, \
+                 as are {dropped} lines dropped before because it did not keep up"
+            );
         }
     }
 }
@@ -459,6 +481,27 @@ mod tests {
             u64::from(written) + dropped,
             u64::from(LINES) * THREADS as u64
         );
+    }
+
+    #[test]
+    fn ordered_line_is_kept_when_buffers_are_full() {
+        let gated = Gated::default();
+        let (writer, guard) = spawn(gated.clone());
+        let padding = "x".repeat(1000);
+        let mut line = 0;
+        while writer.dropped_lines() == 0 {
+            writer.append_to(1, format!("t0 {line} {padding}\n").as_bytes());
+            writer.append_to(5, format!("t1 {line} {padding}\n").as_bytes());
+            line += 1;
+        }
+        writer
+            .ordered()
+            .append_to(1, format!("t0 {line}\n").as_bytes());
+        gated.open();
+        drop(guard);
+        let text = gated.text();
+        let expected = format!("t0 {line}");
+        assert_eq!(text.lines().last(), Some(expected.as_str()));
     }
 
     #[test]
