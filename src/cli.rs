@@ -69,7 +69,8 @@ fn environment() -> anyhow::Result<Vec<(String, String)>> {
             Ok(value) => variables.push((name.to_owned(), value)),
             Err(_) if name.starts_with("MOCK_NOVA_") => {
                 anyhow::bail!(
-                    "environment variable {name} is not valid UTF-8; set it to UTF-8 text or unset it"
+                    "environment variable {name} is not valid UTF-8; \
+                     set it to UTF-8 text or unset it"
                 )
             }
             Err(_) => {}

@@ -156,7 +156,8 @@ impl Server {
             let open_connections = limits.max_connections - permits.available_permits();
             tracing::warn!(
                 open_connections,
-                "in-flight requests did not finish within the grace period; their connections are closed"
+                "in-flight requests did not finish within the grace period; \
+                 their connections are closed"
             );
         }
         Ok(())

@@ -92,19 +92,22 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
     match response.extensions().get::<ApiError>() {
         Some(fault) if response.status().is_server_error() => tracing::error!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status,
+            microversion = version,
             request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request failed"
         ),
         Some(fault) => tracing::info!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status,
+            microversion = version,
             request_id = id_text, latency_us, fault = fault.to_string().as_str(),
             "request"
         ),
         None => tracing::info!(
             target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status, microversion = version,
+            method = method_text, path = path_text, namespace = namespace_text, route, status,
+            microversion = version,
             request_id = id_text, latency_us,
             "request"
         ),
