@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::PROJECT;
 use common::process::{BINARY, start};
 
 fn healthcheck(url: &str) -> std::process::ExitStatus {
@@ -180,8 +181,6 @@ fn request_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
         }
     }
 }
-
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 
 #[test]
 fn request_line_is_json_without_token() {

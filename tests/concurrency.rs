@@ -20,12 +20,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{PROJECT, admin};
 use common::{Request, TestServer};
 use mock_nova::store::{NewFlavor, Store, StoreError, Viewer};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// Concurrent HTTP clients.
 const CLIENTS: usize = 64;
 /// Requests each HTTP client sends, one after another.
@@ -55,10 +55,6 @@ ram = 2048
 disk = 20
 vcpus = 1
 "#;
-
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
 
 /// A small deterministic generator (xorshift64), so each run sends the same
 /// mix of requests.

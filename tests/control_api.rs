@@ -3,14 +3,9 @@
 
 mod common;
 
+use common::{PROJECT, admin};
 use common::{Request, TestServer};
 use serde_json::json;
-
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
-
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
 
 const CONFIG: &str = r#"
 auth = "noauth"

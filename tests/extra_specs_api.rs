@@ -3,16 +3,12 @@
 
 mod common;
 
+use common::{PROJECT, admin};
 use common::{Request, TestServer};
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const OTHER_PROJECT: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 /// Admin token in the noauth convention.
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
-
 /// Member (and reader) token of another project.
 fn member() -> String {
     format!("demo:{OTHER_PROJECT}")

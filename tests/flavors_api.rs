@@ -3,15 +3,11 @@
 
 mod common;
 
+use common::{PROJECT, admin};
 use common::{Request, TestServer};
 use serde_json::{Value, json};
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const MEMBER_PROJECT: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
 
 fn member() -> String {
     format!("demo:{MEMBER_PROJECT}")

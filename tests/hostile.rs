@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request};
+use common::PROJECT;
 use http_body_util::BodyExt;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -22,7 +23,6 @@ use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner}
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const OTHER_PROJECT: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 /// Content type of Nova's fault bodies.
 const FAULT_CONTENT_TYPE: &str = "application/json; charset=UTF-8";

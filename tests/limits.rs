@@ -14,12 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::admin;
 use common::process;
 use common::{Request, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// Largest request body the test servers accept, in bytes.
 const BODY_LIMIT: usize = 4096;
 /// Largest request head the test servers accept, in bytes.
@@ -45,10 +45,6 @@ ram = 512
 disk = 1
 vcpus = 1
 "#;
-
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
 
 fn spec_path(key: &str) -> String {
     format!("/v2.1/flavors/1/os-extra_specs/{key}")

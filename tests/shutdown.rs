@@ -11,11 +11,11 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use common::Request;
+use common::admin;
 use common::process::{self, Running};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// Milliseconds the delay rule keeps the request in flight.
 const DELAY_MS: u64 = 6000;
 /// Time after which a test gives up waiting, to detect a hang. It is shorter
@@ -32,10 +32,6 @@ auth = "noauth"
 header_read_timeout_seconds = 120
 shutdown_grace_seconds = 30
 "#;
-
-fn admin() -> String {
-    format!("admin:{PROJECT}")
-}
 
 /// Starts the binary with [`CONFIG`] from a file in a fresh temporary directory.
 fn start_binary(name: &str) -> (Running, std::path::PathBuf) {

@@ -12,6 +12,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+/// Project id of the tests' noauth tokens.
+pub const PROJECT: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+/// Returns the noauth token of an admin in [`PROJECT`].
+pub fn admin() -> String {
+    format!("admin:{PROJECT}")
+}
+
 /// A mock-nova server running inside the test process on 127.0.0.1.
 pub struct TestServer {
     /// Address the server listens on.
