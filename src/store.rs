@@ -70,7 +70,7 @@ pub struct Flavor {
 pub struct RenderedBody(std::sync::OnceLock<axum::body::Bytes>);
 
 impl RenderedBody {
-    /// The body, rendering it with `render` the first time.
+    /// Returns the body, rendering it with `render` the first time.
     pub fn get_or_render(&self, render: impl FnOnce() -> String) -> axum::body::Bytes {
         self.0
             .get_or_init(|| axum::body::Bytes::from(render()))
@@ -97,8 +97,9 @@ impl RenderedViews {
     /// Variants kept per flavor; a client seldom uses more than one.
     const VARIANTS: usize = 2;
 
-    /// The view for `shape` (a code of the view's fields) under the link
-    /// `root` and `project`, rendering it with `render` when it is not kept.
+    /// Returns the view for `shape` (a code of the view's fields) under the
+    /// link `root` and `project`, rendering it with `render` when it is not
+    /// kept.
     pub fn get_or_render(
         &self,
         shape: u8,

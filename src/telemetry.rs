@@ -252,8 +252,9 @@ fn is_plain(value: &str) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    /// Whether some byte of `word` is below `limit` (at most 0x80); exact for
-    /// the question whether one is, though not for which.
+    /// Tells whether some byte of `word` is below `limit`, which must be at
+    /// most 0x80. The answer to whether one is below is exact, but the method
+    /// does not tell which byte it is.
     fn has_below(word: u64, limit: u8) -> bool {
         word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS != 0
     }

@@ -30,8 +30,8 @@ struct ExtraSpecsBody<'a> {
     extra_specs: &'a BTreeMap<String, String>,
 }
 
-/// The answer to `GET .../os-extra_specs`: every extra spec of the flavor, as
-/// the flavor keeps it rendered.
+/// Builds the response to `GET .../os-extra_specs`: every extra spec of the
+/// flavor, as the flavor keeps it rendered.
 pub fn extra_specs(flavor: &Flavor) -> Response {
     let body = flavor.extra_specs_body.get_or_render(|| {
         pyjson::to_python_json_string(&ExtraSpecsBody {
@@ -152,8 +152,8 @@ pub fn flavor_view<'a>(
     }
 }
 
-/// The JSON of [`flavor_view`], as the flavor keeps it rendered for the
-/// request's variant.
+/// Returns the JSON of [`flavor_view`], as the flavor keeps it rendered for
+/// the request's variant.
 pub fn flavor_view_json(
     flavor: &Flavor,
     version: Microversion,
@@ -171,8 +171,8 @@ pub fn flavor_view_json(
     })
 }
 
-/// The answer to a flavor list: `{"flavors": [...]}` from views already in
-/// JSON, and the `flavors_links` of the next page when there is one.
+/// Builds the response to a flavor list: `{"flavors": [...]}` from views
+/// already in JSON, and the `flavors_links` of the next page when there is one.
 pub fn flavor_list(views: &[Bytes], next: Option<&[Link; 1]>) -> Response {
     let length = views.iter().map(|view| view.len() + 2).sum::<usize>();
     let mut body = Vec::with_capacity(length + 256);
@@ -192,7 +192,7 @@ pub fn flavor_list(views: &[Bytes], next: Option<&[Link; 1]>) -> Response {
     raw_json(StatusCode::OK, body)
 }
 
-/// The answer to a flavor show: `{"flavor": ...}` from a view in JSON.
+/// Builds the response to a flavor show: `{"flavor": ...}` from a view in JSON.
 pub fn flavor_body(view: &Bytes) -> Response {
     let mut body = Vec::with_capacity(view.len() + 12);
     body.extend_from_slice(b"{\"flavor\": ");

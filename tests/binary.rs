@@ -162,7 +162,7 @@ fn get(address: &str, path: &str, token: &str) -> String {
     response
 }
 
-/// The value of a response header, by its lowercase name.
+/// Returns the value of a response header, by its lowercase name.
 fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
     response.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
@@ -170,7 +170,7 @@ fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// The first request line the binary logs within 10 s.
+/// Returns the first request line the binary logs within 10 s.
 fn request_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -586,9 +586,9 @@ async fn app_router_serves_without_socket() {
     );
 }
 
-/// Views are kept rendered per flavor; these reads check that a kept view
-/// never outlives a change, and that one request's variant (microversion, link
-/// host, project in the URL) never answers another's.
+/// Views are kept rendered per flavor. These reads check that a kept view
+/// never outlives a change, and that the view rendered for one request variant
+/// (microversion, link host, project in the URL) is never sent for another.
 #[tokio::test]
 async fn kept_views_follow_changes_and_request_variants() {
     let server = server().await;

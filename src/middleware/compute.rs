@@ -122,9 +122,9 @@ enum VersionHeaders {
     Requested(String),
 }
 
-/// What the route step learned about a request. The step runs as the handlers'
-/// [`crate::context::Ctx`] extractor, which cannot touch the response, so it
-/// leaves this for the gate, which puts it on the response.
+/// Facts about a request that the route step found. The step runs as the
+/// handlers' [`crate::context::Ctx`] extractor, which cannot touch the
+/// response, so it leaves these for the gate, which puts them on the response.
 #[derive(Debug, Clone, Default)]
 struct RouteOutcome {
     info: RouteInfo,

@@ -4,9 +4,10 @@
 //! a test suite sends. Matching their paths here and calling the handler
 //! directly skips the router's generic work per request: its route tree walk,
 //! its percent-decoded copies of every path parameter and its matched-path
-//! extension. Only paths whose reading is certain take this way; every other
+//! extension. Only paths whose reading is certain take this way. Every other
 //! request, and every method these routes do not serve, goes to the router,
-//! which gives the same answer for the paths matched here (a test checks it).
+//! which returns the same response for the paths matched here (a test checks
+//! it).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -130,9 +131,9 @@ impl HotMatch {
         })
     }
 
-    /// The path parameters as the router names and decodes them, taken from
-    /// `path`, the path this match was made on. `None` when one does not decode
-    /// to UTF-8, which the router rejects too.
+    /// Returns the path parameters as the router names and decodes them, taken
+    /// from `path`, the path this match was made on. Returns `None` when one
+    /// does not decode to UTF-8, which the router rejects too.
     pub(crate) fn params<'a>(&self, path: &'a str) -> Option<[Option<Param<'a>>; 3]> {
         let decode = |name: &'static str, range: &Option<Range<usize>>| {
             let Some(range) = range.clone() else {
@@ -181,7 +182,8 @@ impl HotMatch {
     }
 }
 
-/// The router's template for an endpoint, with or without the project id.
+/// Returns the router's template for an endpoint, with or without the project
+/// id.
 fn template(endpoint: Endpoint, with_project: bool) -> &'static str {
     macro_rules! both {
         ($suffix:literal) => {
@@ -262,14 +264,14 @@ mod tests {
     }
 
     #[test]
-    fn a_parameter_that_is_not_utf8_has_no_value() {
+    fn params_without_utf8_are_none() {
         let path = "/v2.1/flavors/1/os-extra_specs/%FF";
         let found = HotMatch::find(&Method::GET, path).expect("the path matches");
         assert!(found.params(path).is_none());
     }
 
     #[test]
-    fn doubtful_paths_and_other_methods_are_left_to_the_router() {
+    fn find_leaves_doubtful_paths_to_router() {
         for (method, path) in [
             (Method::HEAD, "/v2.1/flavors/1/os-extra_specs/k"),
             (Method::PATCH, "/v2.1/flavors/1/os-extra_specs/k"),
@@ -289,8 +291,8 @@ mod tests {
         }
     }
 
-    /// Answers every matched route with its template and decoded parameters
-    /// instead of calling the handler.
+    /// Responds to every matched route with its template and decoded
+    /// parameters instead of calling the handler.
     async fn probe(
         matched: axum::extract::MatchedPath,
         params: Result<
@@ -313,7 +315,7 @@ mod tests {
     /// with the same parameters: checked over all paths of up to five
     /// segments below `/v2.1/` made of the words that decide a match.
     #[tokio::test]
-    async fn the_router_agrees_on_every_matched_path() {
+    async fn router_agrees_on_matched_paths() {
         use tower::ServiceExt as _;
 
         let state = AppState::new(crate::config::Config::default()).expect("default state");

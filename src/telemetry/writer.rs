@@ -10,7 +10,7 @@
 //! order: every line appended before one of them is written before it.
 //!
 //! The writer thread wakes for the first line after a quiet spell and writes it
-//! at once; after each write it pauses for [`BATCH_INTERVAL`], so that under
+//! at once. After each write it pauses for [`BATCH_INTERVAL`], so that under
 //! load the lines of that moment go out together in one system call and the
 //! loggers seldom have to wake it. A logger never waits for the output: when
 //! standard output falls so far behind that a buffer contains
@@ -198,7 +198,7 @@ impl LogWriter {
         // The load is a read of a line that stays in every CPU's cache while
         // the writer is busy, so a busy logger pays almost nothing for it. It
         // pairs with the writer's store before its last look at the buffers:
-        // either the writer sees these lines, or this load sees it waiting.
+        // either the writer finds these lines, or this load finds it waiting.
         if shared.writer_waiting.load(Ordering::SeqCst)
             && shared.writer_waiting.swap(false, Ordering::SeqCst)
         {
@@ -249,7 +249,8 @@ fn take_lines(shared: &Shared, batch: &mut Vec<u8>) {
     }
 }
 
-/// The writer thread's loop: takes the waiting lines, writes them, pauses.
+/// Runs the writer thread: takes the waiting lines, writes them, pauses, and
+/// returns once the guard is dropped and no line is left.
 fn write_lines(shared: &Shared, mut output: impl Write) {
     let mut batch = Vec::with_capacity(INITIAL_BATCH_BYTES);
     let mut output_failed = false;
@@ -420,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn every_line_from_every_thread_is_written_in_order_per_thread() {
+    fn lines_keep_order_per_thread() {
         // More threads than buffers, so that some threads share one. Two
         // threads' lines fit in one buffer, so none is dropped even if the
         // writer thread does not run until the end.
@@ -454,8 +455,8 @@ mod tests {
         let (writer, guard) = spawn(gated.clone());
         let padding = "x".repeat(1000);
         let appending = writer.clone();
-        // 6 MB of lines, far more than the buffers hold while nothing is
-        // written.
+        // 6 MB of lines, far more than the buffers can contain while nothing
+        // is written.
         finishes(move || {
             let threads: Vec<_> = (0..THREADS)
                 .map(|thread| {
@@ -472,6 +473,7 @@ mod tests {
                 thread.join().unwrap();
             }
         });
+
         let dropped = writer.dropped_lines();
         assert!(dropped > 0, "no line was dropped");
         gated.open();
@@ -530,7 +532,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_line_is_written_without_waiting_for_more() {
+    fn lone_line_is_written_at_once() {
         let captured = Captured::default();
         let (writer, _guard) = spawn(captured.clone());
         writer.append(b"first\n");
