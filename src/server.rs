@@ -14,8 +14,8 @@ use anyhow::Context;
 use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -24,6 +24,10 @@ use crate::config::{Config, Limits};
 use crate::middleware::CloseConnection;
 use crate::persistence::Persistence;
 use crate::state::AppState;
+
+mod head_deadline;
+
+use head_deadline::{HeadClock, HeadDeadline};
 
 /// A bound server, ready to run.
 pub struct Server {
@@ -87,6 +91,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         let limits = self.state.config.limits.clone();
         let builder = connection_builder(&limits);
+        let header_timeout = Duration::from_secs(limits.header_read_timeout_seconds);
         let permits = Arc::new(Semaphore::new(limits.max_connections));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -112,24 +117,23 @@ impl Server {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
+            let clock = HeadClock::new();
+            let stream = HeadDeadline::new(stream, clock.clone(), header_timeout);
             let (router, state) = (self.router.clone(), self.state.clone());
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let (router, state) = (router.clone(), state.clone());
+                let (router, state, clock) = (router.clone(), state.clone(), clock.clone());
                 async move {
+                    clock.request_started();
                     let request = request.map(Body::new);
                     let response = crate::middleware::handle(state, router, request).await;
+                    clock.request_finished();
                     if response.extensions().get::<CloseConnection>().is_some() {
                         return Err(ClosedByFault);
                     }
                     Ok(response)
                 }
             });
-            // Without upgrades and with HTTP/1 only, hyper-util (0.1) skips
-            // its protocol detection, which reads with no deadline, so hyper's
-            // head deadline starts as soon as the connection is accepted.
-            let connection = builder
-                .serve_connection(TokioIo::new(stream), service)
-                .into_owned();
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
@@ -166,14 +170,13 @@ impl Server {
 
 /// Configures hyper's connection handling from the limits.
 ///
-/// Only HTTP/1.1 is served, like Nova behind its usual WSGI servers. That also
-/// keeps every idle connection under the head deadline, which HTTP/2 would not.
-fn connection_builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+/// Only HTTP/1.1 is served, like Nova behind its usual WSGI servers. The head
+/// deadline is kept by [`HeadDeadline`] rather than by hyper, which would arm
+/// a timer for every request.
+fn connection_builder(limits: &Limits) -> http1::Builder {
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(limits.header_read_timeout_seconds))
+        .header_read_timeout(None)
         .max_buf_size(limits.max_header_bytes);
     builder
 }

@@ -334,6 +334,95 @@ async fn idle_connections_are_closed() {
     }
 }
 
+/// Sends a request on `stream` and reads its whole response, which must be
+/// short enough to arrive in one read and have a body of `Content-Length`.
+async fn exchange(stream: &mut TcpStream, head: &str) -> Vec<u8> {
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("send request");
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !response_is_complete(&response) {
+        let read = tokio::time::timeout(HANG, stream.read(&mut buffer))
+            .await
+            .expect("response within the hang bound")
+            .expect("read response");
+        assert!(read > 0, "connection closed mid-response");
+        response.extend_from_slice(&buffer[..read]);
+    }
+    response
+}
+
+fn response_is_complete(response: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(response);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    body.len() >= length
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connection_is_closed() {
+    let server = TestServer::start(CONFIG).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    for _ in 0..2 {
+        let response = exchange(&mut stream, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert_eq!(status_of(&response), Some(200));
+    }
+    let (response, closed) = read_until_closed(&mut stream, HANG).await;
+    assert!(
+        closed,
+        "an idle keep-alive connection stayed open for {HANG:?}"
+    );
+    assert!(
+        response.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+}
+
+#[tokio::test]
+async fn slow_response_does_not_count_against_the_head_deadline() {
+    let server = TestServer::start(CONFIG).await;
+    let rule = r#"{"method": "GET", "action": {"type": "delay", "ms": 2500}}"#;
+    let added = Request::new("POST", "/_mock/faults")
+        .header("Content-Type", "application/json")
+        .body(rule)
+        .send(server.addr)
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    // The delayed request takes 2.5 s against a 1 s head deadline; the
+    // connection must still answer it and then take the next request.
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = format!(
+        "GET /v2.1/flavors/1 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\n\r\n",
+        admin()
+    );
+    let delayed = exchange(&mut stream, &head).await;
+    assert_eq!(
+        status_of(&delayed),
+        Some(200),
+        "{}",
+        String::from_utf8_lossy(&delayed)
+    );
+    let next = exchange(&mut stream, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(
+        status_of(&next),
+        Some(200),
+        "{}",
+        String::from_utf8_lossy(&next)
+    );
+}
+
 #[tokio::test]
 async fn idle_connections_free_their_slots() {
     let config = CONFIG.replace("max_connections = 64", "max_connections = 2");
