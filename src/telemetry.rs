@@ -4,22 +4,21 @@
 //! output by a background thread, so a request never waits for the terminal or
 //! pipe behind stdout, and worker threads do not contend for its lock.
 //!
-//! The one-line-per-request events (target [`REQUEST_TARGET`]) are formatted
-//! by [`RequestLineLayer`], a lean formatter for their flat key-value fields,
-//! because they are by far the most frequent; every other event goes through
-//! `tracing_subscriber`'s formatter. Both write the same line shapes.
+//! Request lines (target [`REQUEST_TARGET`]) are by far the most frequent, so
+//! [`log_request`] formats them from their fields directly. Every other event
+//! goes through `tracing_subscriber`'s formatter. Both write the same line
+//! shapes, and `RUST_LOG` filters both.
 
 mod writer;
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::filter_fn;
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 pub use writer::LogGuard;
@@ -51,29 +50,28 @@ pub fn init(format: LogFormat) -> LogGuard {
     };
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let (writer, guard) = writer::spawn(std::io::stdout());
-    let not_requests = filter_fn(|metadata| metadata.target() != REQUEST_TARGET);
-    let requests = RequestLineLayer {
-        writer: writer.clone(),
-        json: format == LogFormat::Json,
-    };
-    let registry = tracing_subscriber::registry().with(filter).with(requests);
-    let _ = match format {
+    let registry = tracing_subscriber::registry().with(filter);
+    let installed = match format {
         LogFormat::Text => {
             let others = tracing_subscriber::fmt::layer()
                 .with_ansi(ansi)
-                .with_writer(writer.ordered())
-                .with_filter(not_requests);
+                .with_writer(writer.ordered());
             registry.with(others).try_init()
         }
         LogFormat::Json => {
             let others = tracing_subscriber::fmt::layer()
                 .json()
                 .flatten_event(true)
-                .with_writer(writer.ordered())
-                .with_filter(not_requests);
+                .with_writer(writer.ordered());
             registry.with(others).try_init()
         }
     };
+    if installed.is_ok() {
+        let _ = REQUEST_LOG.set(RequestLog {
+            writer,
+            json: format == LogFormat::Json,
+        });
+    }
     // An unset RUST_LOG is the normal case. A set but invalid one is reported,
     // so that a typo does not go unnoticed.
     if let Some(error) = filter_error
@@ -87,160 +85,213 @@ pub fn init(format: LogFormat) -> LogGuard {
     guard
 }
 
-/// Formats request events into one line each and hands it to the writer.
-pub struct RequestLineLayer {
+/// The destination of request lines once [`init`] has installed mock-nova's
+/// subscriber.
+struct RequestLog {
     writer: LogWriter,
     json: bool,
 }
+
+static REQUEST_LOG: OnceLock<RequestLog> = OnceLock::new();
 
 thread_local! {
     /// Each thread formats its request lines in one buffer that it keeps.
     static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
 }
 
-impl<S: Subscriber> Layer<S> for RequestLineLayer {
-    fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
-        if event.metadata().target() != REQUEST_TARGET {
-            return;
-        }
-        let write = |line: &mut String| {
-            line.clear();
-            push_request_line(line, event, self.json);
-            self.writer.append(line.as_bytes());
-        };
-        // The buffer is taken only if no event of this thread is being
-        // formatted already, as one logged from inside a field's formatting.
-        LINE.with(|buffer| match buffer.try_borrow_mut() {
-            Ok(mut line) => write(&mut line),
-            Err(_) => write(&mut String::new()),
-        });
+/// The fields of one request line.
+#[derive(Debug)]
+pub struct RequestLine<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path as the client sent it, without the query.
+    pub path: &'a str,
+    /// The namespace's name; absent outside namespaces.
+    pub namespace: Option<&'a str>,
+    /// Route template that served the request, or `-`.
+    pub route: &'a str,
+    /// Response status; 0 for a connection closed by a fault rule.
+    pub status: u16,
+    /// Negotiated compute microversion, or `-`.
+    pub microversion: &'a str,
+    /// The request id sent back in the response headers.
+    pub request_id: &'a str,
+    /// Time from the request's arrival to its response, in microseconds.
+    pub latency_us: u64,
+    /// The fault message of an error response.
+    pub fault: Option<&'a str>,
+}
+
+impl RequestLine<'_> {
+    /// A server error with a fault is logged at error level, everything else
+    /// at info.
+    fn failed(&self) -> bool {
+        self.fault.is_some() && self.status >= 500
     }
 }
 
-/// Formats one request event: `<time>  INFO <target>: <message> key=value ...`
-/// as text, or a flat JSON object like the JSON formatter's.
-fn push_request_line(line: &mut String, event: &Event<'_>, json: bool) {
-    let metadata = event.metadata();
-    let level = metadata.level().as_str();
-    if json {
-        line.push_str("{\"timestamp\":\"");
-        push_utc(line, SystemTime::now());
-        line.push_str("\",\"level\":\"");
-        line.push_str(level);
-        line.push_str("\",\"message\":");
-    } else {
-        push_utc(line, SystemTime::now());
-        // Levels are right-aligned to five characters, as tracing's formatter does.
-        line.push_str(&"      "[..6 - level.len().min(5)]);
-        line.push_str(level);
-        line.push(' ');
-        line.push_str(metadata.target());
-        line.push_str(": ");
-    }
-    let message_at = line.len();
-    let mut visitor = LineVisitor {
-        line,
-        message_at,
-        message_seen: false,
-        json,
+/// Logs one request line at info level (error level for a failed request) with
+/// target [`REQUEST_TARGET`], subject to `RUST_LOG`.
+///
+/// With mock-nova's own subscriber, the line is formatted here and handed to
+/// the writer directly: request lines are by far the most frequent, and
+/// `tracing`'s field visiting costs about as much as the formatting itself.
+/// Under any other subscriber, such as an embedder's, it is a `tracing` event
+/// with the same fields.
+pub fn log_request(line: &RequestLine<'_>) {
+    let Some(log) = REQUEST_LOG.get() else {
+        emit_request_event(line);
+        return;
     };
-    event.record(&mut visitor);
-    if !visitor.message_seen && json {
-        line.insert_str(message_at, "\"\"");
-    }
-    if json {
-        line.push_str(",\"target\":\"");
-        line.push_str(metadata.target());
-        line.push_str("\"}\n");
+    let enabled = if line.failed() {
+        tracing::enabled!(target: REQUEST_TARGET, Level::ERROR)
     } else {
-        line.push('\n');
+        tracing::enabled!(target: REQUEST_TARGET, Level::INFO)
+    };
+    if !enabled {
+        return;
+    }
+    let write = |text: &mut String| {
+        text.clear();
+        push_request_line(text, line, log.json);
+        log.writer.append(text.as_bytes());
+    };
+    // The buffer is taken only if this thread is not formatting a line
+    // already, which a panic mid-format could leave borrowed.
+    LINE.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut text) => write(&mut text),
+        Err(_) => write(&mut String::new()),
+    });
+}
+
+fn emit_request_event(line: &RequestLine<'_>) {
+    let RequestLine {
+        method,
+        path,
+        namespace,
+        route,
+        status,
+        microversion,
+        request_id,
+        latency_us,
+        fault,
+    } = *line;
+    if line.failed() {
+        tracing::error!(
+            target: REQUEST_TARGET,
+            method, path, namespace, route, status, microversion, request_id, latency_us, fault,
+            "request failed"
+        );
+    } else {
+        tracing::info!(
+            target: REQUEST_TARGET,
+            method, path, namespace, route, status, microversion, request_id, latency_us, fault,
+            "request"
+        );
     }
 }
 
-/// Appends the fields of a request event to its line as ` key=value` text or
-/// `,"key":value` JSON members. The message goes at `message_at`, which
-/// tracing's macros make the end of the line so far, as they record it first.
-struct LineVisitor<'a> {
-    line: &'a mut String,
-    message_at: usize,
-    message_seen: bool,
+/// Formats one request line: `<time>  INFO <target>: <message> key=value ...`
+/// as text, or a flat JSON object like the JSON formatter's, with the fields
+/// in the same order as [`emit_request_event`] gives them.
+fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
+    let (level, message) = if line.failed() {
+        ("ERROR", "request failed")
+    } else {
+        ("INFO", "request")
+    };
+    if json {
+        out.push_str("{\"timestamp\":\"");
+        push_utc(out, SystemTime::now());
+        out.push_str("\",\"level\":\"");
+        out.push_str(level);
+        out.push_str("\",\"message\":\"");
+        out.push_str(message);
+        out.push('"');
+    } else {
+        push_utc(out, SystemTime::now());
+        // Levels are right-aligned to five characters, as tracing's formatter does.
+        out.push_str(&"      "[..6 - level.len()]);
+        out.push_str(level);
+        out.push(' ');
+        out.push_str(REQUEST_TARGET);
+        out.push_str(": ");
+        out.push_str(message);
+    }
+    let mut fields = Fields { out, json };
+    // Methods are HTTP tokens, and routes and request ids are mock-nova's own
+    // text, so they need no check; the rest can hold what the client sent.
+    fields.plain("method", line.method);
+    fields.text("path", line.path);
+    if let Some(namespace) = line.namespace {
+        fields.text("namespace", namespace);
+    }
+    fields.plain("route", line.route);
+    fields.number("status", u64::from(line.status));
+    fields.text("microversion", line.microversion);
+    fields.plain("request_id", line.request_id);
+    fields.number("latency_us", line.latency_us);
+    if let Some(fault) = line.fault {
+        fields.text("fault", fault);
+    }
+    if json {
+        out.push_str(",\"target\":\"");
+        out.push_str(REQUEST_TARGET);
+        out.push_str("\"}\n");
+    } else {
+        out.push('\n');
+    }
+}
+
+/// Appends fields to a line as ` key=value` text or `,"key":value` JSON
+/// members.
+struct Fields<'a> {
+    out: &'a mut String,
     json: bool,
 }
 
-impl LineVisitor<'_> {
-    fn push_key(&mut self, field: &Field) {
+impl Fields<'_> {
+    fn key(&mut self, name: &str) {
         if self.json {
-            self.line.push_str(",\"");
-            self.line.push_str(field.name());
-            self.line.push_str("\":");
+            self.out.push_str(",\"");
+            self.out.push_str(name);
+            self.out.push_str("\":");
         } else {
-            self.line.push(' ');
-            self.line.push_str(field.name());
-            self.line.push('=');
+            self.out.push(' ');
+            self.out.push_str(name);
+            self.out.push('=');
         }
     }
 
-    fn put_message(&mut self, message: &str) {
-        self.message_seen = true;
-        let mut text = String::new();
-        let text = if self.json {
-            push_json_string(&mut text, message);
-            text.as_str()
-        } else {
-            message
-        };
-        if self.line.len() == self.message_at {
-            self.line.push_str(text);
-        } else {
-            self.line.insert_str(self.message_at, text);
-        }
-    }
-}
-
-impl Visit for LineVisitor<'_> {
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push_key(field);
-        push_decimal(self.line, value, 1);
+    fn number(&mut self, name: &str, value: u64) {
+        self.key(name);
+        push_decimal(self.out, value, 1);
     }
 
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push_key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.put_message(value);
-            return;
-        }
-        self.push_key(field);
+    /// Appends a value that has no spaces, quotes, backslashes or control
+    /// characters, so it needs neither quotes in text nor escapes in JSON.
+    fn plain(&mut self, name: &str, value: &str) {
+        debug_assert!(is_plain(value) && !value.contains('\\'), "{value}");
+        self.key(name);
         if self.json {
-            push_json_string(self.line, value);
+            self.out.push('"');
+            self.out.push_str(value);
+            self.out.push('"');
+        } else {
+            self.out.push_str(value);
+        }
+    }
+
+    fn text(&mut self, name: &str, value: &str) {
+        self.key(name);
+        if self.json {
+            push_json_string(self.out, value);
         } else if is_plain(value) {
-            self.line.push_str(value);
+            self.out.push_str(value);
         } else {
             // Quoted and escaped, so that a value cannot break the line or forge
             // another one.
-            let _ = write!(self.line, "{value:?}");
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            if !self.json && self.line.len() == self.message_at {
-                // The usual case, written in place without a copy.
-                self.message_seen = true;
-                let _ = write!(self.line, "{value:?}");
-            } else {
-                self.put_message(&format!("{value:?}"));
-            }
-            return;
-        }
-        self.push_key(field);
-        if self.json {
-            push_json_string(self.line, &format!("{value:?}"));
-        } else {
-            let _ = write!(self.line, "{value:?}");
+            let _ = write!(self.out, "{value:?}");
         }
     }
 }

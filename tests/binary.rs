@@ -264,3 +264,35 @@ fn text_request_lines_quote_values_with_spaces() {
         "a fault with spaces is quoted: {line}"
     );
 }
+
+#[test]
+fn rust_log_can_turn_request_lines_off() {
+    let mut child = Command::new(BINARY)
+        .args(["--bind", "127.0.0.1:0", "--auth", "noauth"])
+        .env("RUST_LOG", "info,mock_nova::request=off")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let listening = lines.next().expect("a listening line");
+    let address = listening
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("address="))
+        .expect("address in the listening line")
+        .to_owned();
+    let path = format!("/v2.1/{PROJECT}/flavors/1/os-extra_specs");
+    let response = get(&address, &path, &format!("admin:{PROJECT}"));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    terminate(&child);
+    let rest: Vec<String> = lines.collect();
+    let _ = child.wait();
+    assert!(
+        rest.iter().any(|line| line.contains("mock-nova stopped")),
+        "{rest:?}"
+    );
+    assert!(
+        !rest.iter().any(|line| line.contains("mock_nova::request")),
+        "{rest:?}"
+    );
+}

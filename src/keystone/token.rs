@@ -2,6 +2,7 @@
 //! audit ids, and the bounded in-memory store of live tokens.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use base64::Engine;
@@ -180,6 +181,9 @@ impl std::fmt::Debug for TokenGenerator {
 #[derive(Clone)]
 pub struct TokenStore {
     table: Arc<Mutex<TokenTable>>,
+    /// Set once the first token is issued. Until then a Nova request's token
+    /// cannot be one of ours, and checking it needs no lock.
+    issued_any: Arc<AtomicBool>,
     lifetime: TimeDelta,
     max_tokens: usize,
 }
@@ -228,6 +232,7 @@ impl TokenStore {
                 evicted: 0,
                 generator,
             })),
+            issued_any: Arc::new(AtomicBool::new(false)),
             lifetime,
             max_tokens: max_tokens.max(1),
         }
@@ -250,6 +255,9 @@ impl TokenStore {
         let expires_at = request.expires_at.unwrap_or(fresh_expiry);
 
         let mut table = self.lock();
+        // Set before the token exists, so that no request can carry it
+        // while the flag still reads false.
+        self.issued_any.store(true, Ordering::Release);
         table.purge_expired(now);
         while table.by_value.len() >= self.max_tokens {
             table.evict_first();
@@ -310,10 +318,12 @@ impl TokenStore {
 
     /// Returns the caller a live token stands for on Nova requests.
     pub fn identity(&self, value: &str) -> Option<Arc<Identity>> {
-        let now = Utc::now();
+        if !self.issued_any.load(Ordering::Acquire) {
+            return None;
+        }
         let mut table = self.lock();
         let entry = table.by_value.get(value)?;
-        if entry.data.is_expired_at(now) {
+        if entry.data.is_expired_at(Utc::now()) {
             table.remove(value);
             return None;
         }

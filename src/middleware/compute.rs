@@ -44,12 +44,14 @@ fn is_legacy_route(route: &str) -> bool {
 /// headers, the body size limit and authentication.
 ///
 /// It runs around the router, inside the request log, so that it sees every
-/// request before routing without a layer of its own.
+/// request before routing without a layer of its own. It returns the route
+/// facts of a compute request beside the response, and leaves those of other
+/// requests in the response's extensions.
 pub async fn compute_gate(
     state: &AppState,
     mut request: Request,
     router: axum::Router,
-) -> Response {
+) -> (Response, Option<RouteInfo>) {
     use tower::ServiceExt;
 
     let run = |request: Request| async move {
@@ -60,34 +62,38 @@ pub async fn compute_gate(
     };
     let path = request.uri().path();
     if !is_compute_path(path) {
-        return run(request).await;
+        return (run(request).await, None);
     }
     let request_id = request.extensions().get::<RequestId>().cloned();
 
     let limit = state.config.max_request_body_size as u64;
     let slot = RouteSlot::default();
+    let scope = |identity, hot| ComputeScope {
+        identity,
+        slot: slot.clone(),
+        hot,
+    };
     let mut response = if context::content_length(request.headers()).is_some_and(|n| n > limit) {
         error::request_too_large(request.headers())
     } else if is_public_compute_path(path) {
-        request.extensions_mut().insert(slot.clone());
+        request.extensions_mut().insert(scope(None, None));
         run(request).await
     } else {
         match state.authenticator.authenticate(request.headers()) {
             Some(identity) => {
-                request.extensions_mut().insert(identity);
-                request.extensions_mut().insert(slot.clone());
-                match HotMatch::find(request.method(), request.uri().path()) {
-                    Some(hot) => {
-                        request.extensions_mut().insert(hot.clone());
-                        hot.call(request, state.clone()).await
-                    }
+                let hot = HotMatch::find(request.method(), request.uri().path());
+                request
+                    .extensions_mut()
+                    .insert(scope(Some(identity), hot.clone()));
+                match hot {
+                    Some(hot) => hot.call(request, state.clone()).await,
                     None => run(request).await,
                 }
             }
             None => error::unauthorized(&keystone_url(state, &request)),
         }
     };
-    slot.apply(&mut response);
+    let info = slot.apply(&mut response);
 
     if let Some(request_id) = request_id {
         let value = request_id.header_value();
@@ -98,7 +104,7 @@ pub async fn compute_gate(
             .headers_mut()
             .insert(COMPUTE_REQUEST_ID, value.clone());
     }
-    response
+    (response, info)
 }
 
 /// Route templates whose handlers serve the version document; only these answer
@@ -131,6 +137,17 @@ struct RouteOutcome {
     headers: VersionHeaders,
 }
 
+/// What the gate hands to the route step with the request, as one extension
+/// so that a request pays for one insertion.
+#[derive(Debug, Clone)]
+pub(crate) struct ComputeScope {
+    /// The caller; absent on the version documents, which need no token.
+    identity: Option<Arc<Identity>>,
+    slot: RouteSlot,
+    /// The route, when the gate matched it before the router.
+    hot: Option<HotMatch>,
+}
+
 /// A one-time slot the gate hands to the route step with the request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteSlot(Arc<OnceLock<RouteOutcome>>);
@@ -141,14 +158,14 @@ impl RouteSlot {
         let _ = self.0.set(outcome);
     }
 
-    /// Puts the version headers and the route facts on the response, if a
-    /// route step ran.
-    fn apply(self, response: &mut Response) {
+    /// Puts the version headers on the response and returns the route facts,
+    /// if a route step ran.
+    fn apply(self, response: &mut Response) -> Option<RouteInfo> {
         let outcome = match Arc::try_unwrap(self.0) {
             Ok(cell) => cell.into_inner(),
             Err(shared) => shared.get().cloned(),
         };
-        let Some(outcome) = outcome else { return };
+        let outcome = outcome?;
         match &outcome.headers {
             VersionHeaders::None => {}
             VersionHeaders::Negotiated(version) => {
@@ -158,7 +175,7 @@ impl RouteSlot {
                 microversion::insert_version_headers(response.headers_mut(), requested);
             }
         }
-        response.extensions_mut().insert(outcome.info);
+        Some(outcome.info)
     }
 }
 
@@ -173,8 +190,8 @@ pub(crate) async fn route_context(
 ) -> Result<RequestContext, Response> {
     let slot = parts
         .extensions
-        .get::<RouteSlot>()
-        .cloned()
+        .get::<ComputeScope>()
+        .map(|scope| scope.slot.clone())
         .unwrap_or_default();
     let mut outcome = RouteOutcome::default();
     let result = route_steps(parts, state, &mut outcome).await;
@@ -187,7 +204,8 @@ async fn route_steps(
     state: &AppState,
     outcome: &mut RouteOutcome,
 ) -> Result<RequestContext, Response> {
-    let hot = parts.extensions.get::<HotMatch>();
+    let scope = parts.extensions.get::<ComputeScope>();
+    let hot = scope.and_then(|scope| scope.hot.as_ref());
     let route: Arc<str> = match hot {
         Some(hot) => hot.template.into(),
         None => parts
@@ -196,7 +214,7 @@ async fn route_steps(
             .map_or("", MatchedPath::as_str)
             .into(),
     };
-    let identity = parts.extensions.get::<Arc<Identity>>().cloned();
+    let identity = scope.and_then(|scope| scope.identity.clone());
     outcome.info = RouteInfo {
         route: Some(route.clone()),
         identity: identity.clone(),

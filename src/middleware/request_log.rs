@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::journal::{JournalEntry, RecordedBody, truncate_recorded};
 use crate::namespaces::NamespaceError;
 use crate::state::AppState;
+use crate::telemetry::RequestLine;
 
 /// Logs one line per request and assigns its request id.
 pub async fn log_requests(state: AppState, mut request: Request, router: axum::Router) -> Response {
@@ -46,7 +47,7 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
     };
 
     let changes_before = state.namespaces.changes().current();
-    let mut response = super::compute_gate(&state, request, router).await;
+    let (mut response, compute_info) = super::compute_gate(&state, request, router).await;
 
     // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
@@ -69,9 +70,8 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
 
     // Taken rather than borrowed: this layer is the last to need it, and the
     // journal keeps its fields.
-    let info = response
-        .extensions_mut()
-        .remove::<RouteInfo>()
+    let info = compute_info
+        .or_else(|| response.extensions_mut().remove::<RouteInfo>())
         .unwrap_or_default();
     let route = info.route.as_deref().unwrap_or("-");
     let version = info.microversion.as_deref().unwrap_or("-");
@@ -84,40 +84,23 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
         response.status().as_u16()
     };
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    // Plain string fields: the request-line formatter quotes and escapes a
-    // value only when it holds spaces, quotes or control characters.
-    let (method_text, path_text, id_text) = (method.as_str(), path.as_str(), request_id.as_str());
-    // Absent outside namespaces: `tracing` records no field for `None`.
-    let namespace_text = namespace.as_ref().map(|namespace| &*namespace.name);
-    match response.extensions().get::<ApiError>() {
-        Some(fault) if response.status().is_server_error() => tracing::error!(
-            target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status,
-            microversion = version,
-            request_id = id_text, latency_us, fault = fault.to_string().as_str(),
-            "request failed"
-        ),
-        Some(fault) => tracing::info!(
-            target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status,
-            microversion = version,
-            request_id = id_text, latency_us, fault = fault.to_string().as_str(),
-            "request"
-        ),
-        None => tracing::info!(
-            target: "mock_nova::request",
-            method = method_text, path = path_text, namespace = namespace_text, route, status,
-            microversion = version,
-            request_id = id_text, latency_us,
-            "request"
-        ),
-    }
+    let fault = response
+        .extensions()
+        .get::<ApiError>()
+        .map(ToString::to_string);
+    crate::telemetry::log_request(&RequestLine {
+        method: method.as_str(),
+        path: &path,
+        namespace: namespace.as_ref().map(|namespace| &*namespace.name),
+        route,
+        status,
+        microversion: version,
+        request_id: request_id.as_str(),
+        latency_us,
+        fault: fault.as_deref(),
+    });
 
     if journaled {
-        let fault = response
-            .extensions()
-            .get::<ApiError>()
-            .map(|fault| truncate_recorded(fault.to_string()));
         state.journal.record(JournalEntry {
             seq: 0,
             time,
@@ -133,7 +116,7 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
             microversion: info.microversion,
             request_id,
             status,
-            fault,
+            fault: fault.map(truncate_recorded),
             injected_by: response
                 .extensions()
                 .get::<InjectedFault>()
