@@ -107,7 +107,7 @@ impl LazyRoot {
                 None => {
                     let host = self.host.as_ref().and_then(|host| host.to_str().ok());
                     match host {
-                        Some(host) => format!("http://{host}"),
+                        Some(host) => ["http://", host].concat(),
                         None => format!("http://{}", self.fallback_host),
                     }
                 }

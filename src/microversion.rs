@@ -163,12 +163,16 @@ fn requested_version(headers: &HeaderMap) -> Option<String> {
 /// Joins all lines of a header with commas, decoding bytes as Latin-1 the way a
 /// WSGI server presents them to Python.
 fn folded_header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let mut values = headers.get_all(name).iter().peekable();
-    values.peek()?;
-    let lines: Vec<String> = values
-        .map(|value| value.as_bytes().iter().map(|&b| char::from(b)).collect())
-        .collect();
-    Some(lines.join(","))
+    fn latin1(value: &HeaderValue) -> impl Iterator<Item = char> + '_ {
+        value.as_bytes().iter().map(|&b| char::from(b))
+    }
+    let mut values = headers.get_all(name).iter();
+    let mut folded: String = latin1(values.next()?).collect();
+    for value in values {
+        folded.push(',');
+        folded.extend(latin1(value));
+    }
+    Some(folded)
 }
 
 /// Tells whether Python's `str.split()` and `str.strip()` treat `c` as whitespace,

@@ -35,21 +35,22 @@ pub const COMPUTE_REQUEST_ID: HeaderName = HeaderName::from_static("x-compute-re
 /// embedders.
 pub async fn handle(state: AppState, router: axum::Router, request: Request) -> Response {
     let mut request = strip_namespace(request);
+    // Read once here: several steps below need it.
+    let length = crate::context::content_length(request.headers());
     // A body the journal reads whole has a deadline there already.
-    if has_body(&request) && !request_log::captures_body(&state, &request) {
+    if has_body(&request, length) && !request_log::captures_body(&state, &request, length) {
         let timeout = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
         request = request.map(|body| {
             axum::body::Body::new(tower_http::timeout::TimeoutBody::new(timeout, body))
         });
     }
-    log_requests(state, request, router).await
+    log_requests(state, request, router, length).await
 }
 
-/// Tells whether a request announces a body, by length or chunked encoding.
-fn has_body(request: &Request) -> bool {
-    let headers = request.headers();
-    headers.contains_key(header::TRANSFER_ENCODING)
-        || crate::context::content_length(headers).is_some_and(|length| length > 0)
+/// Tells whether a request announces a body, by its `Content-Length` or
+/// chunked encoding.
+fn has_body(request: &Request, length: Option<u64>) -> bool {
+    request.headers().contains_key(header::TRANSFER_ENCODING) || length.is_some_and(|n| n > 0)
 }
 
 /// Marks a response produced by a fault rule, with the rule's id.

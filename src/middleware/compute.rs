@@ -46,11 +46,13 @@ fn is_legacy_route(route: &str) -> bool {
 /// It runs around the router, inside the request log, so that it sees every
 /// request before routing without a layer of its own. It returns the route
 /// facts of a compute request beside the response, and leaves those of other
-/// requests in the response's extensions.
+/// requests in the response's extensions. `length` is the request's
+/// `Content-Length`.
 pub async fn compute_gate(
     state: &AppState,
     mut request: Request,
     router: axum::Router,
+    length: Option<u64>,
 ) -> (Response, Option<RouteInfo>) {
     use tower::ServiceExt;
 
@@ -73,7 +75,7 @@ pub async fn compute_gate(
         slot: slot.clone(),
         hot,
     };
-    let mut response = if context::content_length(request.headers()).is_some_and(|n| n > limit) {
+    let mut response = if length.is_some_and(|n| n > limit) {
         error::request_too_large(request.headers())
     } else if is_public_compute_path(path) {
         request.extensions_mut().insert(scope(None, None));

@@ -16,8 +16,14 @@ use crate::namespaces::NamespaceError;
 use crate::state::AppState;
 use crate::telemetry::RequestLine;
 
-/// Logs one line per request and assigns its request id.
-pub async fn log_requests(state: AppState, mut request: Request, router: axum::Router) -> Response {
+/// Logs one line per request and assigns its request id. `length` is the
+/// request's `Content-Length`.
+pub async fn log_requests(
+    state: AppState,
+    mut request: Request,
+    router: axum::Router,
+    length: Option<u64>,
+) -> Response {
     if let Some(namespace) = request.extensions().get::<Namespace>()
         && !crate::namespaces::is_valid_name(&namespace.name)
     {
@@ -35,7 +41,7 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
 
     let journaled = state.journal.is_enabled() && is_journaled(&path);
     let body = if journaled && context::method_has_body(&method) {
-        match capture_body(request, &state).await {
+        match capture_body(request, &state, length).await {
             Ok((restored, body)) => {
                 request = restored;
                 body
@@ -47,7 +53,7 @@ pub async fn log_requests(state: AppState, mut request: Request, router: axum::R
     };
 
     let changes_before = state.namespaces.changes().current();
-    let (mut response, compute_info) = super::compute_gate(&state, request, router).await;
+    let (mut response, compute_info) = super::compute_gate(&state, request, router, length).await;
 
     // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
@@ -138,13 +144,14 @@ fn is_identity_path(path: &str) -> bool {
     path.starts_with("/identity") || path.starts_with("/v3")
 }
 
-/// Tells whether the request log reads this request's body for the journal.
-pub(super) fn captures_body(state: &AppState, request: &Request) -> bool {
+/// Tells whether the request log reads this request's body for the journal,
+/// given its `Content-Length`.
+pub(super) fn captures_body(state: &AppState, request: &Request, length: Option<u64>) -> bool {
     let limit = state.config.max_request_body_size as u64;
     state.journal.is_enabled()
         && is_journaled(request.uri().path())
         && context::method_has_body(request.method())
-        && context::content_length(request.headers()).is_some_and(|length| length <= limit)
+        && length.is_some_and(|length| length <= limit)
 }
 
 /// Reads a request body into memory for the journal and puts it back.
@@ -155,10 +162,10 @@ pub(super) fn captures_body(state: &AppState, request: &Request) -> bool {
 async fn capture_body(
     request: Request,
     state: &AppState,
+    length: Option<u64>,
 ) -> Result<(Request, Option<Bytes>), Response> {
     let limit = state.config.max_request_body_size;
-    let within_limit =
-        context::content_length(request.headers()).is_some_and(|length| length <= limit as u64);
+    let within_limit = length.is_some_and(|length| length <= limit as u64);
     if !within_limit {
         return Ok((request, None));
     }

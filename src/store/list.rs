@@ -107,12 +107,17 @@ impl Store {
                 )),
                 None => flavors.by_id.range::<str, _>(..),
             };
-            return Ok(range
-                .map(|(_, flavor)| flavor)
-                .filter(matches)
-                .take(query.limit)
-                .cloned()
-                .collect());
+            // Sized for the page up front: a collected filter would grow the
+            // vector several times on every list.
+            let mut page = Vec::with_capacity(query.limit.min(flavors.by_id.len()));
+            page.extend(
+                range
+                    .map(|(_, flavor)| flavor)
+                    .filter(matches)
+                    .take(query.limit)
+                    .cloned(),
+            );
+            return Ok(page);
         }
 
         let mut selected: Vec<&Arc<Flavor>> = flavors.by_id.values().filter(matches).collect();
