@@ -6,6 +6,7 @@
 //! never recorded, and request bodies have every `password` and `token` value
 //! replaced before they are stored.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -55,7 +56,7 @@ pub struct JournalEntry {
     /// Raw query string.
     pub query: Option<String>,
     /// Matched route template.
-    pub route: Option<Arc<str>>,
+    pub route: Option<Cow<'static, str>>,
     /// `{flavor_id}` of the route.
     pub flavor_id: Option<Arc<str>>,
     /// `{key}` of the route.
@@ -63,7 +64,7 @@ pub struct JournalEntry {
     /// Caller, when the request was authenticated.
     pub identity: Option<Arc<Identity>>,
     /// Negotiated or requested microversion.
-    pub microversion: Option<String>,
+    pub microversion: Option<Cow<'static, str>>,
     /// Request id, as sent in `x-openstack-request-id`.
     pub request_id: RequestId,
     /// Response status.
@@ -355,7 +356,7 @@ impl From<&JournalEntry> for EntryView {
             project: identity.map(|id| id.project_id.clone()),
             user: identity.map(|id| id.user_id.clone()),
             roles: identity.map(|id| id.roles.clone()).unwrap_or_default(),
-            microversion: entry.microversion.clone(),
+            microversion: entry.microversion.as_deref().map(str::to_owned),
             request_id: entry.request_id.to_string(),
             status: entry.status,
             body: entry.body.as_ref().map(RecordedBody::to_json),
@@ -419,7 +420,7 @@ mod tests {
             flavor_id: Some("1".into()),
             key: Some("k".into()),
             identity: None,
-            microversion: Some("2.1".to_owned()),
+            microversion: Some("2.1".into()),
             request_id: RequestId::generate(&crate::ids::IdGenerator::new(Some(1))),
             status,
             body: None,

@@ -1,6 +1,7 @@
 //! Compute API microversions: parsing the request headers the way Nova's
 //! `microversion_parse` does, and the version headers on every response.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -45,7 +46,7 @@ impl Microversion {
 impl Microversion {
     /// The version as `major.minor` text, without formatting machinery for the
     /// versions this server can negotiate, since every request needs it.
-    pub fn text(self) -> String {
+    pub fn text(self) -> Cow<'static, str> {
         static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         let texts = TEXTS.get_or_init(|| {
             (0..=Self::NEWEST.minor)
@@ -53,8 +54,8 @@ impl Microversion {
                 .collect()
         });
         match texts.get(self.minor as usize) {
-            Some(text) if self.major == 2 => text.clone(),
-            _ => self.to_string(),
+            Some(text) if self.major == 2 => Cow::Borrowed(text.as_str()),
+            _ => Cow::Owned(self.to_string()),
         }
     }
 }

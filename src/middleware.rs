@@ -6,6 +6,7 @@ mod compute;
 mod namespace;
 mod request_log;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::Request;
@@ -105,9 +106,9 @@ pub async fn inject_fault(state: &AppState, facts: &RequestFacts<'_>) -> Option<
 #[derive(Debug, Clone, Default)]
 pub struct RouteInfo {
     /// The matched route template, such as `/v2.1/flavors/{flavor_id}`.
-    pub route: Option<Arc<str>>,
+    pub route: Option<Cow<'static, str>>,
     /// The negotiated or requested microversion.
-    pub microversion: Option<String>,
+    pub microversion: Option<Cow<'static, str>>,
     /// The caller, once authenticated.
     pub identity: Option<Arc<Identity>>,
     /// `{flavor_id}` of the route.

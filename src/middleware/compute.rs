@@ -2,6 +2,7 @@
 //! limit and authentication before routing, then the route checks,
 //! microversion negotiation and Content-Type check of Nova's router.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
@@ -208,12 +209,12 @@ async fn route_steps(
 ) -> Result<RequestContext, Response> {
     let scope = parts.extensions.get::<ComputeScope>();
     let hot = scope.and_then(|scope| scope.hot.as_ref());
-    let route: Arc<str> = match hot {
-        Some(hot) => hot.template.into(),
+    let route: Cow<'static, str> = match hot {
+        Some(hot) => Cow::Borrowed(hot.template),
         None => parts
             .extensions
             .get::<MatchedPath>()
-            .map_or("", MatchedPath::as_str)
+            .map_or(String::new(), |matched| matched.as_str().to_owned())
             .into(),
     };
     let identity = scope.and_then(|scope| scope.identity.clone());
@@ -258,7 +259,7 @@ async fn route_steps(
         Negotiated::Version(version) => version,
         Negotiated::Malformed(error) => return Err(error.into_response()),
         Negotiated::Unsupported { requested, error } => {
-            info.microversion = Some(requested.clone());
+            info.microversion = Some(requested.clone().into());
             outcome.headers = VersionHeaders::Requested(requested);
             return Err(error.into_response());
         }
