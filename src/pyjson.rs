@@ -20,7 +20,7 @@ mod write;
 pub use float::float_repr;
 pub use formatter::{PythonFormatter, to_python_json_string, try_to_python_json_string};
 pub use parse::{ParseError, ParseErrorKind, parse};
-pub use write::{py_repr, py_str, repr_str, to_json};
+pub use write::{push_json_string, py_repr, py_str, repr_str, to_json};
 
 use indexmap::IndexMap;
 

@@ -24,6 +24,18 @@ pub fn json_with_status<T: Serialize>(status: StatusCode, body: &T) -> Response 
     raw_json(status, pyjson::to_python_json_string(body))
 }
 
+/// Builds the reply of one extra spec, `{"<key>": "<value>"}`, as `json.dumps`
+/// writes it, without building a map to serialize.
+pub fn one_extra_spec(key: &str, value: &str) -> Response {
+    let mut body = String::with_capacity(key.len() + value.len() + 8);
+    body.push('{');
+    pyjson::push_json_string(&mut body, key);
+    body.push_str(": ");
+    pyjson::push_json_string(&mut body, value);
+    body.push('}');
+    raw_json(StatusCode::OK, body)
+}
+
 /// Body of `GET .../os-extra_specs`.
 #[derive(Serialize)]
 struct ExtraSpecsBody<'a> {
@@ -306,6 +318,23 @@ mod tests {
         LinkBase {
             root: "http://HOST".to_owned(),
             project_id: project.map(str::to_owned),
+        }
+    }
+
+    #[tokio::test]
+    async fn one_extra_spec_matches_the_serialized_map() {
+        let cases = [
+            ("hw:cpu_policy", "dedicated"),
+            ("quota:\"quoted\"", "back\\slash"),
+            ("caf\u{e9}", "\u{1F600} emoji"),
+            ("", "\u{7f}\n\t"),
+        ];
+        for (key, value) in cases {
+            let direct = one_extra_spec(key, value);
+            let mapped = json(&BTreeMap::from([(key, value)]));
+            let direct = axum::body::to_bytes(direct.into_body(), usize::MAX).await;
+            let mapped = axum::body::to_bytes(mapped.into_body(), usize::MAX).await;
+            assert_eq!(direct.ok(), mapped.ok(), "{key:?}: {value:?}");
         }
     }
 

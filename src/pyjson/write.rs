@@ -164,7 +164,8 @@ pub(super) fn json_float(value: f64) -> String {
     }
 }
 
-fn push_json_string(out: &mut String, text: &str) {
+/// Appends `text` as a JSON string, escaped as `json.dumps` escapes it.
+pub fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     // Printable ASCII without quotes or backslashes, the usual case, is copied
     // whole instead of character by character.

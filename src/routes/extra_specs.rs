@@ -5,8 +5,6 @@
 //! for PUT the URI/body key match, and last the flavor lookup. That order decides
 //! which error a request with several faults gets.
 
-use std::collections::BTreeMap;
-
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -38,7 +36,7 @@ pub async fn show_extra_spec(Ctx(ctx): Ctx) -> Result<Response> {
     let value = ctx
         .store
         .extra_spec(ctx.flavor_id(), ctx.key(), ctx.viewer()?)?;
-    Ok(views::json(&BTreeMap::from([(ctx.key(), value)])))
+    Ok(views::one_extra_spec(ctx.key(), &value))
 }
 
 /// Serves `POST .../os-extra_specs`: merges the given extra specs into the flavor
