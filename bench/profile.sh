@@ -6,7 +6,9 @@
 # For each case and server it runs a bounded wrk load against the server under
 #   - valgrind --tool=callgrind: instructions executed in user space, counted
 #     only while wrk runs (startup excluded), divided by the number of requests;
-#   - strace -f -c: system calls per request.
+#   - strace -f -c: system calls per request;
+#   - the context switches of the server's threads per request, from
+#     /proc/PID/task/*/status, in a run without valgrind or strace.
 # mock-nova runs twice under callgrind, with its default request log (info) and
 # with RUST_LOG=warn, so the difference is the cost of the request log.
 # Valgrind runs one thread at a time, so lock contention does not show in its
@@ -14,7 +16,7 @@
 # calls.
 #
 # Usage: bench/profile.sh [--duration S] [--out DIR]
-# Takes about 4 minutes with the default of 10 s per run.
+# Takes about 5 minutes with the default of 10 s per run.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
         --duration) DURATION=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         -h | --help)
-            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) echo "profile.sh: unknown option $1; see --help" >&2; exit 2 ;;
@@ -189,6 +191,30 @@ strace_run() {
     echo "strace $name: $requests requests" >&2
 }
 
+# Prints the voluntary and involuntary context switches of a process's threads.
+context_switches() {
+    cat "/proc/$1"/task/*/status 2>/dev/null | awk '
+        /^voluntary_ctxt_switches/ { voluntary += $2 }
+        /^nonvoluntary_ctxt_switches/ { involuntary += $2 }
+        END { print voluntary + 0, involuntary + 0 }'
+}
+
+schedule_run() {
+    local case_name=$1 server=$2
+    local name="$case_name-$server"
+    # shellcheck disable=SC2046 # server_command returns separate words on purpose.
+    RUST_LOG=$(server_log_level "$server") start "$name-schedule" $(server_command "$server")
+    local pid=$STARTED_PID
+    local before after requests
+    before=$(context_switches "$pid")
+    requests=$(load "$case_name")
+    after=$(context_switches "$pid")
+    stop_pid "$pid"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$case_name" "$server" "$requests" "$before" "$after" |
+        tr ' ' '\t' >>"$OUT/schedule.tsv"
+    echo "schedule $name: $requests requests" >&2
+}
+
 echo "building release binaries" >&2
 cargo build --release --quiet --bin mock-nova --example bench-reference
 python3 bench/gen_config.py --flavors 12 --specs 10 --first-specs 100 >"$OUT/bench.toml"
@@ -205,12 +231,14 @@ stop_pid "$STARTED_PID"
 
 : >"$OUT/callgrind-requests.tsv"
 : >"$OUT/strace-requests.tsv"
+: >"$OUT/schedule.tsv"
 for case_name in put get_key get_list detail; do
     for server in reference mock-nova mock-nova-warn; do
         callgrind_run "$case_name" "$server"
     done
     for server in reference mock-nova; do
         strace_run "$case_name" "$server"
+        schedule_run "$case_name" "$server"
     done
 done
 

@@ -122,11 +122,50 @@ def strace_calls(path: Path) -> dict[str, int]:
     return calls
 
 
+def read_schedule(path: Path) -> dict[tuple[str, str], list[int]]:
+    """Reads schedule.tsv: case, server, requests, then the voluntary and
+    involuntary context switches before and after the load."""
+    result = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            fields = line.split("\t")
+            if len(fields) == 7 and all(field.isdigit() for field in fields[2:]):
+                result[(fields[0], fields[1])] = [int(field) for field in fields[2:]]
+    return result
+
+
+def schedule_section(case: str, schedule: dict) -> list[str]:
+    rows = []
+    for server in ("reference", "mock-nova"):
+        counts = schedule.get((case, server))
+        if not counts or counts[0] == 0:
+            continue
+        requests, voluntary_before, involuntary_before, voluntary, involuntary = counts
+        rows.append(
+            f"| {server} | {(voluntary - voluntary_before) / requests:.3f}"
+            f" | {(involuntary - involuntary_before) / requests:.3f} |"
+        )
+    if not rows:
+        return []
+    return [
+        "Context switches of the server's threads per request, in a run without valgrind or"
+        " strace: voluntary ones when a thread waits for work, involuntary ones when the"
+        " kernel preempts it, mostly for a wrk thread that a response woke.",
+        "",
+        "| server | voluntary | involuntary |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def function_cost(costs: dict[str, int], name: str) -> int:
     return sum(cost for key, cost in costs.items() if key.split(":", 1)[1] == name)
 
 
-def case_section(folder: Path, case: str, requests: dict, syscall_requests: dict) -> list[str]:
+def case_section(
+    folder: Path, case: str, requests: dict, syscall_requests: dict, schedule: dict
+) -> list[str]:
     out = [f"## {case}", ""]
     per_request = {}
     allocations = {}
@@ -219,6 +258,7 @@ def case_section(folder: Path, case: str, requests: dict, syscall_requests: dict
                 f" | {syscalls['mock-nova'].get(name, 0):.2f} |"
             )
         out.append("")
+    out += schedule_section(case, schedule)
     return out
 
 
@@ -229,9 +269,10 @@ def main() -> int:
     folder = Path(sys.argv[1])
     requests = read_requests(folder / "callgrind-requests.tsv")
     syscall_requests = read_requests(folder / "strace-requests.tsv")
+    schedule = read_schedule(folder / "schedule.tsv")
     lines = ["# mock-nova profile per request, 16 connections", ""]
     for case in ("put", "get_key", "get_list", "detail"):
-        lines += case_section(folder, case, requests, syscall_requests)
+        lines += case_section(folder, case, requests, syscall_requests, schedule)
     print("\n".join(lines))
     return 0
 
