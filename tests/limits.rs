@@ -472,6 +472,26 @@ async fn slow_body_gets_408() {
 }
 
 #[tokio::test]
+async fn late_body_is_journaled() {
+    let server = TestServer::start(CONFIG).await;
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = put_head("late", "Content-Length: 20");
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    stream.write_all(br#"{"late": "#).await.expect("send part");
+    let (response, closed) = read_until_closed(&mut stream, HANG).await;
+    assert!(closed, "connection still open after {HANG:?}");
+    assert_eq!(status_of(&response), Some(408));
+
+    let page = server
+        .send(Request::new("GET", "/_mock/journal?status=408"))
+        .await
+        .json();
+    let entry = &page["entries"][0];
+    assert_eq!(entry["method"], "PUT", "{page}");
+    assert_eq!(entry["path"], spec_path("late").as_str(), "{page}");
+}
+
+#[tokio::test]
 async fn trickled_body_gets_408() {
     let server = TestServer::start(CONFIG).await;
     // Each byte arrives well within the 1 s deadline, but the whole body

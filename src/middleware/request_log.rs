@@ -40,20 +40,25 @@ pub async fn log_requests(
     request.extensions_mut().insert(request_id.clone());
 
     let journaled = state.journal.is_enabled() && is_journaled(&path);
-    let body = if journaled && context::method_has_body(&method) {
-        match capture_body(request, &state, length).await {
-            Ok((restored, body)) => {
-                request = restored;
-                body
-            }
-            Err(response) => return response,
-        }
+    let mut body = None;
+    let captured = if journaled && context::method_has_body(&method) {
+        capture_body(request, &state, length)
+            .await
+            .map(|(restored, bytes)| {
+                body = bytes;
+                restored
+            })
     } else {
-        None
+        Ok(request)
     };
 
     let changes_before = state.namespaces.changes().current();
-    let (mut response, compute_info) = super::compute_gate(&state, request, router, length).await;
+    let (mut response, compute_info) = match captured {
+        Ok(request) => super::compute_gate(&state, request, router, length).await,
+        // A body that came late or broken ends the request here. It still
+        // gets its request line and journal entry below.
+        Err(response) => (response, None),
+    };
 
     // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
