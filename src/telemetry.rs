@@ -123,8 +123,8 @@ pub struct RequestLine<'a> {
 }
 
 impl RequestLine<'_> {
-    /// A server error with a fault is logged at error level, everything else
-    /// at info.
+    /// Tells whether the line is logged at error level: a server error with a
+    /// fault. Every other line is logged at info.
     fn failed(&self) -> bool {
         self.fault.is_some() && self.status >= 500
     }
@@ -220,7 +220,8 @@ fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
     }
     let mut fields = Fields { out, json };
     // Methods are HTTP tokens, and routes and request ids are mock-nova's own
-    // text, so they need no check; the rest can hold what the client sent.
+    // text, so they need no check. The other values can contain anything the
+    // client sent.
     fields.plain("method", line.method);
     fields.text("path", line.path);
     if let Some(namespace) = line.namespace {

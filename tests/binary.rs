@@ -223,8 +223,10 @@ fn request_line_names_namespace() {
     assert_eq!(event["path"], path.as_str());
 }
 
-#[test]
-fn text_request_lines_quote_values_with_spaces() {
+/// Starts the binary in noauth mode with text logs and the given environment,
+/// and returns it with its remaining log lines and its address, read from the
+/// listening line.
+fn start_text_log(env: &[(&str, &str)]) -> (Child, impl Iterator<Item = String>, String) {
     let mut child = Command::new(BINARY)
         .args([
             "--bind",
@@ -234,6 +236,7 @@ fn text_request_lines_quote_values_with_spaces() {
             "--auth",
             "noauth",
         ])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("binary starts");
@@ -245,6 +248,12 @@ fn text_request_lines_quote_values_with_spaces() {
         .find_map(|word| word.strip_prefix("address="))
         .expect("address in the listening line")
         .to_owned();
+    (child, lines, address)
+}
+
+#[test]
+fn text_request_lines_quote_values_with_spaces() {
+    let (mut child, mut lines, address) = start_text_log(&[]);
     let token = format!("secret-user:{PROJECT}");
     let path = format!("/v2.1/{PROJECT}/flavors/%22a%20b/os-extra_specs");
     let response = get(&address, &path, &token);
@@ -267,20 +276,8 @@ fn text_request_lines_quote_values_with_spaces() {
 
 #[test]
 fn rust_log_can_turn_request_lines_off() {
-    let mut child = Command::new(BINARY)
-        .args(["--bind", "127.0.0.1:0", "--auth", "noauth"])
-        .env("RUST_LOG", "info,mock_nova::request=off")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let listening = lines.next().expect("a listening line");
-    let address = listening
-        .split_whitespace()
-        .find_map(|word| word.strip_prefix("address="))
-        .expect("address in the listening line")
-        .to_owned();
+    let (mut child, lines, address) =
+        start_text_log(&[("RUST_LOG", "info,mock_nova::request=off")]);
     let path = format!("/v2.1/{PROJECT}/flavors/1/os-extra_specs");
     let response = get(&address, &path, &format!("admin:{PROJECT}"));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");

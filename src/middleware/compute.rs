@@ -140,8 +140,8 @@ struct RouteOutcome {
     headers: VersionHeaders,
 }
 
-/// What the gate hands to the route step with the request, as one extension
-/// so that a request pays for one insertion.
+/// The facts the gate hands to the route step with the request. They travel
+/// as one extension, so that a request pays for one insertion.
 #[derive(Debug, Clone)]
 pub(crate) struct ComputeScope {
     /// The caller; absent on the version documents, which need no token.

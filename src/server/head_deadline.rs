@@ -1,10 +1,10 @@
 //! The request-head deadline: a client must send each request head within the
-//! configured time of the connection opening or of the previous response being
-//! written, or the connection is closed.
+//! configured time of the connection opening or of the previous response, or
+//! the connection is closed.
 //!
 //! hyper can enforce this itself, but it arms a new timer for every request,
-//! which costs a trip through tokio's timer wheel per request and often wakes
-//! a parked runtime worker. Here each connection keeps one timer that moves
+//! which costs a trip through tokio's timer wheel per request and can wake a
+//! parked runtime worker. Here each connection keeps one timer that moves
 //! lazily: a request only records when the connection became idle again, and
 //! when the timer fires it moves itself to the real deadline if the connection
 //! was busy in between. A busy connection touches the timer wheel about once
@@ -20,14 +20,15 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// When a connection last became idle, shared by its I/O and its service.
+/// The moment a connection last became idle, shared by its I/O and its
+/// service.
 #[derive(Debug)]
 pub struct HeadClock {
     opened: Instant,
     /// Nanoseconds from `opened` to the moment the connection last became
     /// idle: its opening, or the end of its last response.
     idle_since: AtomicU64,
-    /// A request is being served, so no head is awaited.
+    /// Whether a request is being served, so that no head is awaited.
     busy: AtomicBool,
 }
 
@@ -75,8 +76,8 @@ pub struct HeadDeadline<T> {
     clock: Arc<HeadClock>,
     timeout: Duration,
     timer: Pin<Box<Sleep>>,
-    /// The last write could not go out: the client is slow to read a
-    /// response, which is not a late head.
+    /// Whether the last write could not go out. A client slow to read a
+    /// response is not late with its next head.
     write_blocked: bool,
 }
 
