@@ -251,18 +251,28 @@ impl Journal {
 
     /// Appends an entry, assigning its sequence number and dropping the oldest
     /// entry when the journal is full.
-    pub fn record(&self, mut entry: JournalEntry) {
+    pub fn record(&self, entry: JournalEntry) {
         if !self.is_enabled() {
             return;
         }
+        // The allocation before the lock and the oldest entry's release after
+        // it keep the lock held only for the queue operations, since every
+        // runtime worker takes it on every request.
+        let mut entry = Arc::new(entry);
         let mut entries = self.lock();
         entries.next_seq += 1;
-        entry.seq = entries.next_seq;
-        if entries.entries.len() == self.capacity {
-            entries.entries.pop_front();
-            entries.dropped += 1;
+        if let Some(entry) = Arc::get_mut(&mut entry) {
+            entry.seq = entries.next_seq;
         }
-        entries.entries.push_back(Arc::new(entry));
+        let evicted = if entries.entries.len() == self.capacity {
+            entries.dropped += 1;
+            entries.entries.pop_front()
+        } else {
+            None
+        };
+        entries.entries.push_back(entry);
+        drop(entries);
+        drop(evicted);
     }
 
     /// Returns the matching entries, oldest first, and how many matched before

@@ -198,18 +198,19 @@ pub fn insert_version_headers(headers: &mut HeaderMap, version: &str) {
 /// version this server can negotiate are built once and shared, since they go
 /// on every response.
 pub fn insert_negotiated_headers(headers: &mut HeaderMap, version: Microversion) {
+    // The texts live for the whole process, so that the values are static:
+    // copying a static value touches no reference count, which the runtime
+    // workers would otherwise pass between CPUs on every request.
     static VALUES: std::sync::OnceLock<Vec<(HeaderValue, HeaderValue)>> =
         std::sync::OnceLock::new();
     let values = VALUES.get_or_init(|| {
         (0..=Microversion::NEWEST.minor)
             .map(|minor| {
-                let text = format!("2.{minor}");
-                let standard = HeaderValue::from_str(&format!("compute {text}"));
-                let legacy = HeaderValue::from_str(&text);
-                match (standard, legacy) {
-                    (Ok(standard), Ok(legacy)) => (standard, legacy),
-                    _ => unreachable!("version header values are ASCII"),
-                }
+                let standard: &'static str = format!("compute 2.{minor}").leak();
+                (
+                    HeaderValue::from_static(standard),
+                    HeaderValue::from_static(&standard["compute ".len()..]),
+                )
             })
             .collect()
     });

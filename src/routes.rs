@@ -9,7 +9,7 @@ pub mod flavors;
 mod hot;
 pub mod versions;
 
-pub(crate) use hot::HotMatch;
+pub(crate) use hot::{HotMatch, set_content_length};
 
 use axum::Router;
 use axum::extract::{Request, State};

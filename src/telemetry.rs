@@ -222,18 +222,18 @@ fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
     // Methods are HTTP tokens, and routes and request ids are mock-nova's own
     // text, so they need no check. The other values can contain anything the
     // client sent.
-    fields.plain("method", line.method);
-    fields.text("path", line.path);
+    fields.plain(key!("method"), line.method);
+    fields.text(key!("path"), line.path);
     if let Some(namespace) = line.namespace {
-        fields.text("namespace", namespace);
+        fields.text(key!("namespace"), namespace);
     }
-    fields.plain("route", line.route);
-    fields.number("status", u64::from(line.status));
-    fields.text("microversion", line.microversion);
-    fields.plain("request_id", line.request_id);
-    fields.number("latency_us", line.latency_us);
+    fields.plain(key!("route"), line.route);
+    fields.number(key!("status"), u64::from(line.status));
+    fields.text(key!("microversion"), line.microversion);
+    fields.plain(key!("request_id"), line.request_id);
+    fields.number(key!("latency_us"), line.latency_us);
     if let Some(fault) = line.fault {
-        fields.text("fault", fault);
+        fields.text(key!("fault"), fault);
     }
     if json {
         out.push_str(",\"target\":\"");
@@ -244,6 +244,25 @@ fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
     }
 }
 
+/// A field name as it starts a field in a text line (` name=`) and in a JSON
+/// line (`,"name":`), written out once so that a line copies it in one piece.
+#[derive(Clone, Copy)]
+struct Key {
+    text: &'static str,
+    json: &'static str,
+}
+
+/// Builds the [`Key`] of a field name given as a literal.
+macro_rules! key {
+    ($name:literal) => {
+        Key {
+            text: concat!(" ", $name, "="),
+            json: concat!(",\"", $name, "\":"),
+        }
+    };
+}
+use key;
+
 /// Appends fields to a line as ` key=value` text or `,"key":value` JSON
 /// members.
 struct Fields<'a> {
@@ -252,28 +271,21 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
-    fn key(&mut self, name: &str) {
-        if self.json {
-            self.out.push_str(",\"");
-            self.out.push_str(name);
-            self.out.push_str("\":");
-        } else {
-            self.out.push(' ');
-            self.out.push_str(name);
-            self.out.push('=');
-        }
+    fn key(&mut self, key: Key) {
+        self.out
+            .push_str(if self.json { key.json } else { key.text });
     }
 
-    fn number(&mut self, name: &str, value: u64) {
-        self.key(name);
+    fn number(&mut self, key: Key, value: u64) {
+        self.key(key);
         push_decimal(self.out, value, 1);
     }
 
     /// Appends a value that has no spaces, quotes, backslashes or control
     /// characters, so it needs neither quotes in text nor escapes in JSON.
-    fn plain(&mut self, name: &str, value: &str) {
+    fn plain(&mut self, key: Key, value: &str) {
         debug_assert!(is_plain(value) && !value.contains('\\'), "{value}");
-        self.key(name);
+        self.key(key);
         if self.json {
             self.out.push('"');
             self.out.push_str(value);
@@ -283,8 +295,8 @@ impl Fields<'_> {
         }
     }
 
-    fn text(&mut self, name: &str, value: &str) {
-        self.key(name);
+    fn text(&mut self, key: Key, value: &str) {
+        self.key(key);
         if self.json {
             push_json_string(self.out, value);
         } else if is_plain(value) {
@@ -379,7 +391,9 @@ fn push_decimal(out: &mut String, mut value: u64, width: usize) {
         value /= 10;
     }
     start = start.min(digits.len() - width.clamp(1, digits.len()));
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    // Pushed one by one: a handful of ASCII digits is cheaper to push than to
+    // check as UTF-8 and copy.
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 /// Appends `text` as a JSON string.

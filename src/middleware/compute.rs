@@ -54,59 +54,103 @@ pub async fn compute_gate(
     mut request: Request,
     router: axum::Router,
     length: Option<u64>,
+    request_id: RequestId,
 ) -> (Response, Option<RouteInfo>) {
     use tower::ServiceExt;
 
-    let run = |request: Request| async move {
-        router
-            .oneshot(request)
-            .await
-            .unwrap_or_else(|never| match never {})
+    // Requests the router serves find their id among the extensions; those
+    // matched before it get it as an argument.
+    let run = |mut request: Request| {
+        request.extensions_mut().insert(request_id.clone());
+        async move {
+            router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never| match never {})
+        }
     };
     let path = request.uri().path();
     if !is_compute_path(path) {
         return (run(request).await, None);
     }
-    let request_id = request.extensions().get::<RequestId>().cloned();
 
     let limit = state.config.max_request_body_size as u64;
     let slot = RouteSlot::default();
-    let scope = |identity, hot| ComputeScope {
+    let scope = |identity| ComputeScope {
         identity,
         slot: slot.clone(),
-        hot,
     };
-    let mut response = if length.is_some_and(|n| n > limit) {
-        error::request_too_large(request.headers())
+    let (mut response, info) = if length.is_some_and(|n| n > limit) {
+        (error::request_too_large(request.headers()), None)
     } else if is_public_compute_path(path) {
-        request.extensions_mut().insert(scope(None, None));
-        run(request).await
+        request.extensions_mut().insert(scope(None));
+        let mut response = run(request).await;
+        let info = slot.take().and_then(|outcome| outcome.apply(&mut response));
+        (response, info)
     } else {
         match state.authenticator.authenticate(request.headers()) {
-            Some(identity) => {
-                let hot = HotMatch::find(request.method(), request.uri().path());
-                request
-                    .extensions_mut()
-                    .insert(scope(Some(identity), hot.clone()));
-                match hot {
-                    Some(hot) => hot.call(request, state.clone()).await,
-                    None => run(request).await,
+            Some(identity) => match find_hot(&request) {
+                Some(hot) => serve_hot(state, request, identity, &hot, request_id.clone()).await,
+                None => {
+                    request.extensions_mut().insert(scope(Some(identity)));
+                    let mut response = run(request).await;
+                    let info = slot.take().and_then(|outcome| outcome.apply(&mut response));
+                    (response, info)
                 }
-            }
-            None => error::unauthorized(&keystone_url(state, &request)),
+            },
+            None => (error::unauthorized(&keystone_url(state, &request)), None),
         }
     };
-    let info = slot.apply(&mut response);
 
-    if let Some(request_id) = request_id {
-        let value = request_id.header_value();
-        response
-            .headers_mut()
-            .insert(OPENSTACK_REQUEST_ID, value.clone());
-        response
-            .headers_mut()
-            .insert(COMPUTE_REQUEST_ID, value.clone());
+    let value = request_id.header_value();
+    response
+        .headers_mut()
+        .insert(OPENSTACK_REQUEST_ID, value.clone());
+    response
+        .headers_mut()
+        .insert(COMPUTE_REQUEST_ID, value.clone());
+    (response, info)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Makes the gate leave every request to the router, so that tests can
+    /// compare the two ways of serving a route.
+    static ROUTER_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Matches the routes the gate serves without the router.
+fn find_hot(request: &Request) -> Option<HotMatch> {
+    #[cfg(test)]
+    if ROUTER_ONLY.get() {
+        return None;
     }
+    HotMatch::find(request.method(), request.uri().path())
+}
+
+/// Serves a request whose route the gate matched before the router: runs the
+/// route step and the handler directly, with the facts the router path passes
+/// in the request's extensions given as arguments instead.
+async fn serve_hot(
+    state: &AppState,
+    request: Request,
+    identity: Arc<Identity>,
+    hot: &HotMatch,
+    request_id: RequestId,
+) -> (Response, Option<RouteInfo>) {
+    let (mut parts, body) = request.into_parts();
+    let gate = GateFacts {
+        identity: Some(identity),
+        hot: Some(hot),
+        request_id: Some(request_id),
+    };
+    let mut outcome = RouteOutcome::default();
+    let mut response = match route_steps(&mut parts, state, gate, &mut outcome).await {
+        Ok(context) => hot.serve(context, parts, body, state).await,
+        Err(response) => response,
+    };
+    crate::routes::set_content_length(&mut response);
+    let info = outcome.apply(&mut response);
     (response, info)
 }
 
@@ -147,8 +191,17 @@ pub(crate) struct ComputeScope {
     /// The caller; absent on the version documents, which need no token.
     identity: Option<Arc<Identity>>,
     slot: RouteSlot,
+}
+
+/// What the gate knows about a request when its route step starts.
+struct GateFacts<'a> {
+    /// The caller; absent on the version documents, which need no token.
+    identity: Option<Arc<Identity>>,
     /// The route, when the gate matched it before the router.
-    hot: Option<HotMatch>,
+    hot: Option<&'a HotMatch>,
+    /// The request's id; absent only on requests that bypassed the request
+    /// log, such as a router driven directly in tests.
+    request_id: Option<RequestId>,
 }
 
 /// A one-time slot the gate hands to the route step with the request.
@@ -161,15 +214,19 @@ impl RouteSlot {
         let _ = self.0.set(outcome);
     }
 
-    /// Puts the version headers on the response and returns the route facts,
-    /// if a route step ran.
-    fn apply(self, response: &mut Response) -> Option<RouteInfo> {
-        let outcome = match Arc::try_unwrap(self.0) {
+    /// Returns what the route step left, if one ran.
+    fn take(self) -> Option<RouteOutcome> {
+        match Arc::try_unwrap(self.0) {
             Ok(cell) => cell.into_inner(),
             Err(shared) => shared.get().cloned(),
-        };
-        let outcome = outcome?;
-        match &outcome.headers {
+        }
+    }
+}
+
+impl RouteOutcome {
+    /// Puts the version headers on the response and returns the route facts.
+    fn apply(self, response: &mut Response) -> Option<RouteInfo> {
+        match &self.headers {
             VersionHeaders::None => {}
             VersionHeaders::Negotiated(version) => {
                 microversion::insert_negotiated_headers(response.headers_mut(), *version);
@@ -178,7 +235,7 @@ impl RouteSlot {
                 microversion::insert_version_headers(response.headers_mut(), requested);
             }
         }
-        Some(outcome.info)
+        Some(self.info)
     }
 }
 
@@ -191,13 +248,15 @@ pub(crate) async fn route_context(
     parts: &mut Parts,
     state: &AppState,
 ) -> Result<RequestContext, Response> {
-    let slot = parts
-        .extensions
-        .get::<ComputeScope>()
-        .map(|scope| scope.slot.clone())
-        .unwrap_or_default();
+    let scope = parts.extensions.get::<ComputeScope>();
+    let slot = scope.map(|scope| scope.slot.clone()).unwrap_or_default();
+    let gate = GateFacts {
+        identity: scope.and_then(|scope| scope.identity.clone()),
+        hot: None,
+        request_id: parts.extensions.get::<RequestId>().cloned(),
+    };
     let mut outcome = RouteOutcome::default();
-    let result = route_steps(parts, state, &mut outcome).await;
+    let result = route_steps(parts, state, gate, &mut outcome).await;
     slot.fill(outcome);
     result
 }
@@ -205,10 +264,14 @@ pub(crate) async fn route_context(
 async fn route_steps(
     parts: &mut Parts,
     state: &AppState,
+    gate: GateFacts<'_>,
     outcome: &mut RouteOutcome,
 ) -> Result<RequestContext, Response> {
-    let scope = parts.extensions.get::<ComputeScope>();
-    let hot = scope.and_then(|scope| scope.hot.as_ref());
+    let GateFacts {
+        identity,
+        hot,
+        request_id,
+    } = gate;
     let route: Cow<'static, str> = match hot {
         Some(hot) => Cow::Borrowed(hot.template),
         None => parts
@@ -217,7 +280,6 @@ async fn route_steps(
             .map_or(String::new(), |matched| matched.as_str().to_owned())
             .into(),
     };
-    let identity = scope.and_then(|scope| scope.identity.clone());
     outcome.info = RouteInfo {
         route: Some(route.clone()),
         identity: identity.clone(),
@@ -302,11 +364,7 @@ async fn route_steps(
         state.config.bind,
     );
     Ok(RequestContext {
-        request_id: parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .unwrap_or_else(|| RequestId::generate(&state.ids)),
+        request_id: request_id.unwrap_or_else(|| RequestId::generate(&state.ids)),
         microversion: version,
         identity,
         path,
@@ -389,4 +447,190 @@ fn keystone_url(state: &AppState, request: &Request) -> String {
 /// reached only after authentication.
 pub async fn compute_fallback(request: Request) -> Response {
     error::route_not_found(request.headers())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::HeaderValue;
+
+    use super::*;
+    use crate::config::{AuthMode, Config};
+
+    /// A request to send: method, URI, headers and JSON body.
+    type TestRequest<'a> = (Method, &'a str, &'a [(&'a str, &'a str)], &'a str);
+
+    /// Serves one request through the gate, before or only through the router,
+    /// and returns everything a client or the request log would see.
+    async fn serve(
+        state: &AppState,
+        router_only: bool,
+        request: &TestRequest<'_>,
+        request_id: &RequestId,
+    ) -> String {
+        let (method, uri, headers, body) = request;
+        let mut builder = axum::http::Request::builder().method(method).uri(*uri);
+        for (name, value) in *headers {
+            builder = builder.header(*name, *value);
+        }
+        if !body.is_empty() {
+            builder = builder
+                .header(header::CONTENT_LENGTH, body.len())
+                .header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = builder.body(Body::from(body.to_string())).expect("request");
+        let length = context::content_length(request.headers());
+        let router = crate::routes::router(state.clone());
+        ROUTER_ONLY.set(router_only);
+        let (response, info) =
+            compute_gate(state, request, router, length, request_id.clone()).await;
+        ROUTER_ONLY.set(false);
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+        let headers: Vec<(&str, &HeaderValue)> = parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value))
+            .collect();
+        format!(
+            "{} {headers:?} {} {info:?}",
+            parts.status,
+            String::from_utf8_lossy(&body)
+        )
+    }
+
+    /// The routes served before the router answer every request, valid or
+    /// not, exactly as the router does: status, headers in order, body and the
+    /// facts for the request log.
+    #[tokio::test]
+    async fn hot_routes_answer_as_the_router() {
+        let admin = [("x-auth-token", "admin:abc")];
+        let member = [("x-auth-token", "member:abc")];
+        let other_project = [("x-auth-token", "admin:def")];
+        let version = |text| {
+            [
+                ("x-auth-token", "admin:abc"),
+                ("openstack-api-version", text),
+            ]
+        };
+        let (v2_61, v2_86, v9_9, bad) = (
+            version("compute 2.61"),
+            version("compute 2.86"),
+            version("compute 9.9"),
+            version("compute two"),
+        );
+        let text_body = [
+            ("x-auth-token", "admin:abc"),
+            ("content-type", "text/plain"),
+        ];
+        let specs = "/v2.1/abc/flavors/1/os-extra_specs";
+        let requests: [TestRequest<'_>; 24] = [
+            (Method::GET, specs, &admin, ""),
+            (
+                Method::GET,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                "",
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                r#"{"k1": "v1"}"#,
+            ),
+            (
+                Method::GET,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                "",
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                r#"{"k2": "v"}"#,
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                "{",
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &member,
+                r#"{"k1": "v"}"#,
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &text_body,
+                "",
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/1/os-extra_specs/hw:cpu_policy",
+                &v2_86,
+                r#"{"hw:cpu_policy": "x"}"#,
+            ),
+            (
+                Method::PUT,
+                "/v2.1/abc/flavors/99/os-extra_specs/k1",
+                &admin,
+                r#"{"k1": "v"}"#,
+            ),
+            (
+                Method::POST,
+                specs,
+                &admin,
+                r#"{"extra_specs": {"a": "b", "c": 1}}"#,
+            ),
+            (Method::POST, specs, &admin, r#"{"specs": {}}"#),
+            (
+                Method::DELETE,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                "",
+            ),
+            (
+                Method::DELETE,
+                "/v2.1/abc/flavors/1/os-extra_specs/k1",
+                &admin,
+                "",
+            ),
+            (Method::GET, "/v2.1/abc/flavors/detail", &v2_61, ""),
+            (Method::GET, "/v2.1/abc/flavors", &v9_9, ""),
+            (Method::GET, "/v2.1/abc/flavors/1", &bad, ""),
+            (Method::GET, "/v2.1/flavors/1", &admin, ""),
+            (Method::GET, "/v2.1/def/flavors/1", &admin, ""),
+            (Method::GET, "/v2.1/abc/flavors/1", &other_project, ""),
+            (Method::GET, "/v2.1/ABC/flavors/1", &admin, ""),
+            (
+                Method::GET,
+                "/v2.1/abc/flavors/a%20b/os-extra_specs/%FF",
+                &admin,
+                "",
+            ),
+            (
+                Method::GET,
+                "/v2.1/abc/flavors/1/os-extra_specs?x=1",
+                &version("compute 2.102"),
+                "",
+            ),
+            (Method::GET, "/v2.1/abc/flavors/99", &member, ""),
+        ];
+        let config = || Config {
+            auth: AuthMode::Noauth,
+            ..Config::default()
+        };
+        let hot = AppState::new(config()).expect("state");
+        let router = AppState::new(config()).expect("state");
+        for request in &requests {
+            let request_id = RequestId::generate(&hot.ids);
+            let expected = serve(&router, true, request, &request_id).await;
+            let served = serve(&hot, false, request, &request_id).await;
+            assert_eq!(served, expected, "{} {}", request.0, request.1);
+        }
+    }
 }

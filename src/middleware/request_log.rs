@@ -20,7 +20,7 @@ use crate::telemetry::RequestLine;
 /// request's `Content-Length`.
 pub async fn log_requests(
     state: AppState,
-    mut request: Request,
+    request: Request,
     router: axum::Router,
     length: Option<u64>,
 ) -> Response {
@@ -37,7 +37,6 @@ pub async fn log_requests(
     let query = request.uri().query().map(str::to_owned);
     let namespace = request.extensions().get::<Namespace>().cloned();
     let request_id = RequestId::generate(&state.ids);
-    request.extensions_mut().insert(request_id.clone());
 
     let journaled = state.journal.is_enabled() && is_journaled(&path);
     let mut body = None;
@@ -54,7 +53,9 @@ pub async fn log_requests(
 
     let changes_before = state.namespaces.changes().current();
     let (mut response, compute_info) = match captured {
-        Ok(request) => super::compute_gate(&state, request, router, length).await,
+        Ok(request) => {
+            super::compute_gate(&state, request, router, length, request_id.clone()).await
+        }
         // A body that came late or broken ends the request here. It still
         // gets its request line and journal entry below.
         Err(response) => (response, None),

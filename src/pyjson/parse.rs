@@ -369,6 +369,12 @@ impl<'a> Parser<'a> {
 
     /// Parses a string, number or literal name at the current offset.
     fn parse_scalar(&mut self) -> Result<Value, ParseError> {
+        match self.peek() {
+            Some(b'"') => return self.parse_string().map(Value::String),
+            Some(b'0'..=b'9') => return self.parse_number(),
+            _ => {}
+        }
+        // `-Infinity` is tried before a negative number.
         let literals: [(&[u8], Value); 6] = [
             (b"null", Value::Null),
             (b"true", Value::Bool(true)),
@@ -383,10 +389,8 @@ impl<'a> Parser<'a> {
                 return Ok(value);
             }
         }
-
         match self.peek() {
-            Some(b'"') => self.parse_string().map(Value::String),
-            Some(b'-' | b'0'..=b'9') => self.parse_number(),
+            Some(b'-') => self.parse_number(),
             _ => Err(self.syntax_error(self.pos, "Expecting value")),
         }
     }

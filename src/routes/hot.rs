@@ -12,14 +12,17 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use axum::body::Body;
 use axum::body::HttpBody as _;
+use axum::extract::FromRequest as _;
 use axum::extract::Request;
-use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use percent_encoding::percent_decode_str;
 
 use super::{extra_specs, flavors};
+use crate::context::{Ctx, JsonBody, RequestContext};
 use crate::state::AppState;
 
 /// A path matched here: its route template and where its parameters sit in
@@ -154,32 +157,58 @@ impl HotMatch {
         ])
     }
 
-    /// Calls the matched handler with the request, which must carry this match
-    /// in its extensions.
-    pub(crate) async fn call(&self, request: Request, state: AppState) -> Response {
-        let mut response = match self.endpoint {
-            Endpoint::ListFlavors => flavors::list_flavors.call(request, state).await,
-            Endpoint::ListFlavorsDetail => flavors::list_flavors_detail.call(request, state).await,
-            Endpoint::ShowFlavor => flavors::show_flavor.call(request, state).await,
-            Endpoint::ListExtraSpecs => extra_specs::list_extra_specs.call(request, state).await,
-            Endpoint::CreateExtraSpecs => {
-                extra_specs::create_extra_specs.call(request, state).await
-            }
-            Endpoint::ShowExtraSpec => extra_specs::show_extra_spec.call(request, state).await,
-            Endpoint::UpdateExtraSpec => extra_specs::update_extra_spec.call(request, state).await,
-            Endpoint::DeleteExtraSpec => extra_specs::delete_extra_spec.call(request, state).await,
-        };
-        // The router puts the length among the headers at this point, before the
-        // version and request id headers; doing the same keeps the header order.
-        if !response.headers().contains_key(header::CONTENT_LENGTH)
-            && let Some(length) = response.body().size_hint().exact()
-        {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    /// Calls the matched handler with the context of the route step and the
+    /// rest of the request.
+    ///
+    /// The handler is called as a function with its arguments, in the order
+    /// and with the rejections that axum's handler adapter would use, but
+    /// without that adapter's boxed future and the copies of the request into
+    /// it.
+    pub(crate) async fn serve(
+        &self,
+        context: RequestContext,
+        parts: Parts,
+        body: Body,
+        state: &AppState,
+    ) -> Response {
+        let ctx = Ctx(context);
+        match self.endpoint {
+            Endpoint::ListFlavors => flavors::list_flavors(ctx).await,
+            Endpoint::ListFlavorsDetail => flavors::list_flavors_detail(ctx).await,
+            Endpoint::ShowFlavor => flavors::show_flavor(ctx).await,
+            Endpoint::ListExtraSpecs => extra_specs::list_extra_specs(ctx).await,
+            Endpoint::CreateExtraSpecs => match json_body(parts, body, state).await {
+                Ok(body) => extra_specs::create_extra_specs(ctx, body).await,
+                Err(rejection) => return rejection,
+            },
+            Endpoint::ShowExtraSpec => extra_specs::show_extra_spec(ctx).await,
+            Endpoint::UpdateExtraSpec => match json_body(parts, body, state).await {
+                Ok(body) => extra_specs::update_extra_spec(ctx, body).await,
+                Err(rejection) => return rejection,
+            },
+            Endpoint::DeleteExtraSpec => extra_specs::delete_extra_spec(ctx).await,
         }
-        response
+        .into_response()
     }
+}
+
+/// Adds `Content-Length` to a response of a route matched here, where the
+/// router would: before the version and request id headers, so that the
+/// header order is the router's.
+pub(crate) fn set_content_length(response: &mut Response) {
+    if !response.headers().contains_key(header::CONTENT_LENGTH)
+        && let Some(length) = response.body().size_hint().exact()
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+}
+
+/// Reads the body of a handler that takes one, after its context, as axum's
+/// handler adapter does.
+async fn json_body(parts: Parts, body: Body, state: &AppState) -> Result<JsonBody, Response> {
+    JsonBody::from_request(Request::from_parts(parts, body), state).await
 }
 
 /// Returns the router's template for an endpoint, with or without the project

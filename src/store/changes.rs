@@ -21,9 +21,14 @@ impl ChangeCounter {
 
     /// Records a change. Stores call it while they still hold their write lock,
     /// so that a snapshot taken after reading the counter contains the change.
+    ///
+    /// Only the persistence task waits for changes. `notify_one` wakes it when
+    /// it waits, and otherwise leaves a permit so that a change made between
+    /// its look at the counter and its wait is not missed; at worst the permit
+    /// costs it one extra look. Unlike `notify_waiters`, it takes no lock
+    /// when nobody waits, which is every write when no state file is set.
     pub(super) fn bump(&self) {
         self.value.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        self.notify.notify_waiters();
         self.notify.notify_one();
     }
 }
