@@ -471,11 +471,16 @@ impl Store {
         viewer: Viewer<'_>,
         specs: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), StoreError> {
-        self.update(flavor_id, viewer, Touch::No, |flavor| {
-            flavor.extra_specs.extend(specs);
-            Ok(())
-        })
-        .map(drop)
+        self.update(
+            flavor_id,
+            viewer,
+            Touch::No,
+            |flavor| {
+                flavor.extra_specs.extend(specs);
+                Ok(())
+            },
+            |_| (),
+        )
     }
 
     /// Deletes one extra spec.
@@ -488,17 +493,20 @@ impl Store {
         key: &str,
         viewer: Viewer<'_>,
     ) -> Result<(), StoreError> {
-        self.update(flavor_id, viewer, Touch::No, |flavor| {
-            flavor
-                .extra_specs
-                .remove(key)
-                .map(drop)
-                .ok_or_else(|| StoreError::ExtraSpecNotFound {
-                    flavor_id: flavor.flavor_id.clone(),
-                    key: key.to_owned(),
+        self.update(
+            flavor_id,
+            viewer,
+            Touch::No,
+            |flavor| {
+                flavor.extra_specs.remove(key).map(drop).ok_or_else(|| {
+                    StoreError::ExtraSpecNotFound {
+                        flavor_id: flavor.flavor_id.clone(),
+                        key: key.to_owned(),
+                    }
                 })
-        })
-        .map(drop)
+            },
+            |_| (),
+        )
     }
 
     /// Changes a flavor's description, marks it updated and returns the flavor
@@ -512,10 +520,16 @@ impl Store {
         viewer: Viewer<'_>,
         description: Option<String>,
     ) -> Result<Arc<Flavor>, StoreError> {
-        self.update(flavor_id, viewer, Touch::UpdatedAt, |flavor| {
-            flavor.description = description;
-            Ok(())
-        })
+        self.update(
+            flavor_id,
+            viewer,
+            Touch::UpdatedAt,
+            |flavor| {
+                flavor.description = description;
+                Ok(())
+            },
+            Arc::clone,
+        )
     }
 
     /// Creates a flavor.
@@ -580,7 +594,7 @@ impl Store {
         viewer: Viewer<'_>,
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let flavor = self.update(flavor_id, viewer, Touch::No, |flavor| {
+        let grant = |flavor: &mut Flavor| {
             if !flavor.has_access(project_id) {
                 flavor.projects.push(project_id.to_owned());
                 Ok(())
@@ -590,8 +604,10 @@ impl Store {
                     project_id: project_id.to_owned(),
                 })
             }
-        })?;
-        Ok(flavor.projects.clone())
+        };
+        self.update(flavor_id, viewer, Touch::No, grant, |flavor| {
+            flavor.projects.clone()
+        })
     }
 
     /// Revokes a project's access to a flavor and returns the access list as
@@ -605,7 +621,7 @@ impl Store {
         viewer: Viewer<'_>,
         project_id: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let flavor = self.update(flavor_id, viewer, Touch::No, |flavor| {
+        let revoke = |flavor: &mut Flavor| {
             let before = flavor.projects.len();
             flavor.projects.retain(|project| project != project_id);
             if flavor.projects.len() < before {
@@ -616,20 +632,28 @@ impl Store {
                     project_id: project_id.to_owned(),
                 })
             }
-        })?;
-        Ok(flavor.projects.clone())
+        };
+        self.update(flavor_id, viewer, Touch::No, revoke, |flavor| {
+            flavor.projects.clone()
+        })
     }
 
     /// Applies `change` to one visible flavor under the write lock and returns
-    /// the flavor as the change left it, before any later writer can change it
-    /// again. The change must leave the flavor untouched when it fails.
-    fn update(
+    /// what `finish` takes from the flavor as the change left it, before any
+    /// later writer can change it again. The change must leave the flavor
+    /// untouched when it fails.
+    ///
+    /// Writers that need nothing back take nothing: a copy of the flavor's
+    /// `Arc` that outlives the lock would make the next writer's
+    /// `Arc::make_mut` copy the whole flavor.
+    fn update<T>(
         &self,
         flavor_id: &str,
         viewer: Viewer<'_>,
         touch: Touch,
         change: impl FnOnce(&mut Flavor) -> Result<(), StoreError>,
-    ) -> Result<Arc<Flavor>, StoreError> {
+        finish: impl FnOnce(&Arc<Flavor>) -> T,
+    ) -> Result<T, StoreError> {
         let mut guard = self.write();
         let flavors = &mut *guard;
         let flavor = flavors
@@ -646,7 +670,7 @@ impl Store {
             changed.updated_seq = Some(flavors.clock);
         }
         self.changes.bump();
-        Ok(flavor.clone())
+        Ok(finish(flavor))
     }
 }
 
