@@ -111,6 +111,31 @@ pub enum Negotiated {
 /// A `compute` entry in `OpenStack-API-Version` wins; without one the legacy header
 /// is used; without either the version is 2.1, not the maximum.
 pub fn negotiate(headers: &HeaderMap, max: Microversion) -> Negotiated {
+    match plain_version(headers) {
+        Some(version) if (Microversion::MIN..=max).contains(&version) => {
+            Negotiated::Version(version)
+        }
+        _ => negotiate_text(headers, max),
+    }
+}
+
+/// Reads the form clients send, one `OpenStack-API-Version: compute X.Y` line,
+/// without copying the header. Any other form returns `None` and goes through
+/// [`negotiate_text`], which gives the same version for this one.
+fn plain_version(headers: &HeaderMap) -> Option<Microversion> {
+    let mut values = headers.get_all(&STANDARD_HEADER).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let version = value.as_bytes().strip_prefix(b"compute ")?;
+    // The parser accepts only ASCII digits and one dot, so the text contains no
+    // whitespace or comma that the general path would treat differently.
+    std::str::from_utf8(version).ok()?.parse().ok()
+}
+
+/// Negotiates from the version text as `microversion_parse` extracts it.
+fn negotiate_text(headers: &HeaderMap, max: Microversion) -> Negotiated {
     let Some(requested) = requested_version(headers) else {
         return Negotiated::Version(Microversion::MIN);
     };
@@ -421,6 +446,56 @@ mod tests {
         let pairs = headers(&[("OpenStack-API-Version", "compute 2.97")]);
         let negotiated = negotiate(&pairs, Microversion::new(2, 96));
         assert!(matches!(negotiated, Negotiated::Unsupported { .. }));
+    }
+
+    #[test]
+    fn plain_form_agrees_with_general_path() {
+        let values = [
+            "compute 2.61",
+            "compute 2.1",
+            "compute 2.0",
+            "compute 2.104",
+            "compute 2.105",
+            "compute 3.0",
+            "compute 02.61",
+            "compute 2.061",
+            "compute 2.99999999999999999999",
+            "compute 2.61 ",
+            "compute  2.61",
+            "compute\t2.61",
+            "compute 2.61,volume 3.0",
+            "compute 2.60, compute 2.61",
+            "compute latest",
+            "compute 2.",
+            "compute .61",
+            "COMPUTE 2.61",
+            "volume 2.61",
+            "compute",
+        ];
+        let plain = headers(&[("OpenStack-API-Version", "compute 2.61")]);
+        assert_eq!(plain_version(&plain), Some(Microversion::new(2, 61)));
+        for value in values {
+            let single = headers(&[("OpenStack-API-Version", value)]);
+            let doubled = headers(&[
+                ("OpenStack-API-Version", value),
+                ("OpenStack-API-Version", "compute 2.20"),
+            ]);
+            let legacy = headers(&[
+                ("OpenStack-API-Version", value),
+                ("X-OpenStack-Nova-API-Version", "2.30"),
+            ]);
+            for (pairs, max) in [
+                (single, MAX),
+                (doubled, MAX),
+                (legacy, Microversion::new(2, 60)),
+            ] {
+                assert_eq!(
+                    negotiate(&pairs, max),
+                    negotiate_text(&pairs, max),
+                    "{value:?} with {pairs:?}"
+                );
+            }
+        }
     }
 
     #[test]
