@@ -107,6 +107,11 @@ impl FaultRule {
             }
             _ => {}
         }
+        // A rule limited to no firings would be listed nowhere and never
+        // fire, which hides a mistake in the test that added it.
+        if self.count == Some(0) {
+            return Err("count 0 must be at least 1".to_owned());
+        }
         if let Some(probability) = self.probability
             && !(0.0..=1.0).contains(&probability)
         {

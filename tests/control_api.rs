@@ -634,6 +634,30 @@ async fn huge_fault_window_is_rejected() {
 }
 
 #[tokio::test]
+async fn zero_count_fault_is_rejected() {
+    let server = TestServer::start(CONFIG).await;
+    let response = server
+        .send(
+            Request::new("POST", "/_mock/faults")
+                .body(r#"{"count": 0, "action": {"type": "error", "status": 500}}"#),
+        )
+        .await;
+    assert_eq!(response.status, 400);
+    assert!(
+        response.text().contains("count 0 must be at least 1"),
+        "{}",
+        response.text()
+    );
+    let rules = server.send(Request::new("GET", "/_mock/faults")).await;
+    assert_eq!(
+        rules.json()["faults"],
+        serde_json::json!([]),
+        "{}",
+        rules.text()
+    );
+}
+
+#[tokio::test]
 async fn nan_rxtx_factor_never_stored() {
     let server = TestServer::start(CONFIG).await;
     let body = r#"{"flavor": {"name": "n", "ram": 1, "vcpus": 1, "disk": 1, "rxtx_factor": NaN}}"#;

@@ -173,9 +173,54 @@ async fn unknown_route_json_page() {
 }
 
 #[tokio::test]
-async fn missing_token_is_keystone_401() {
+async fn missing_token_gets_noauth_token() {
     let server = server().await;
     let response = server.send(Request::new("GET", &specs_path("1"))).await;
+    assert_eq!(response.status, 204);
+    assert_eq!(response.text(), "");
+    assert_eq!(response.header("x-auth-token"), Some("admin:admin"));
+    let management_url = format!("{}{}/admin", server.url(), specs_path("1"));
+    assert_eq!(
+        response.header("x-server-management-url"),
+        Some(management_url.as_str())
+    );
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; charset=UTF-8")
+    );
+    assert!(response.header("x-openstack-request-id").is_some());
+}
+
+#[tokio::test]
+async fn missing_token_names_requested_user() {
+    let server = server().await;
+    let response = server
+        .send(
+            Request::new("PUT", &format!("{}/k/", specs_path("1")))
+                .header("X-Auth-User", "alice")
+                .header("X-Auth-Project-Id", PROJECT)
+                .header("Content-Type", "application/json")
+                .body(r#"{"k": "v"}"#),
+        )
+        .await;
+    assert_eq!(response.status, 204);
+    assert_eq!(
+        response.header("x-auth-token"),
+        Some(format!("alice:{PROJECT}").as_str())
+    );
+    let management_url = format!("{}{}/k/{PROJECT}", server.url(), specs_path("1"));
+    assert_eq!(
+        response.header("x-server-management-url"),
+        Some(management_url.as_str())
+    );
+    let specs = server.get(&specs_path("1"), &admin()).await;
+    assert!(specs.json()["extra_specs"].get("k").is_none());
+}
+
+#[tokio::test]
+async fn empty_token_is_keystone_401() {
+    let server = server().await;
+    let response = server.get(&specs_path("1"), "").await;
     assert_eq!(response.status, 401);
     assert_eq!(response.json()["error"]["code"], 401);
     assert_eq!(response.json()["error"]["title"], "Unauthorized");

@@ -554,6 +554,18 @@ async fn revoked_token_is_rejected_by_nova() {
 }
 
 #[tokio::test]
+async fn missing_token_is_401() {
+    let server = TestServer::start("").await;
+    let response = server.send(Request::new("GET", "/v2.1/flavors")).await;
+    assert_unauthorized(&response);
+    let challenge = response.header("www-authenticate").unwrap_or_default();
+    assert_eq!(
+        challenge,
+        format!("Keystone uri=\"{}/identity\"", server.url())
+    );
+}
+
+#[tokio::test]
 async fn expired_token_is_rejected() {
     let server = TestServer::start("[keystone]\ntoken_lifetime = 1\n").await;
     let admin = login(&server, "admin", Some("admin")).await;

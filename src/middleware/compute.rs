@@ -7,10 +7,11 @@ use std::sync::{Arc, OnceLock};
 
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
+use crate::config::AuthMode;
 use crate::context::{self, LazyRoot, PathParams, RequestContext, RequestId};
 use crate::error;
 use crate::faults::RequestFacts;
@@ -98,6 +99,11 @@ pub async fn compute_gate(
                     (response, info)
                 }
             },
+            None if state.config.auth == AuthMode::Noauth
+                && !request.headers().contains_key(crate::auth::TOKEN_HEADER) =>
+            {
+                (noauth_token_page(state, &request), None)
+            }
             None => (error::unauthorized(&keystone_url(state, &request)), None),
         }
     };
@@ -443,6 +449,48 @@ fn keystone_url(state: &AppState, request: &Request) -> String {
     )
 }
 
+/// Builds the response to a request without a token in `noauth` mode, as
+/// Nova's noauth2 middleware does: 204 with the token of `X-Auth-User` in
+/// `X-Auth-Project-Id` (each `admin` when absent), and the request's URL
+/// followed by that project as `X-Server-Management-Url`.
+fn noauth_token_page(state: &AppState, request: &Request) -> Response {
+    let headers = request.headers();
+    let header_or_admin = |name: &str| {
+        headers
+            .get(name)
+            .map_or(&b"admin"[..], HeaderValue::as_bytes)
+    };
+    let (user, project) = (
+        header_or_admin("x-auth-user"),
+        header_or_admin("x-auth-project-id"),
+    );
+    let token = [user, b":", project].concat();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |path| path.as_str());
+    let url = format!("{}{path}", link_root(state, headers, request.extensions()));
+    let mut management_url = url.trim_end_matches('/').as_bytes().to_vec();
+    management_url.push(b'/');
+    management_url.extend_from_slice(project);
+
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let page_headers = response.headers_mut();
+    page_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    // The parts come from header values, the URI and `public_url`; a value
+    // that is still not a valid header value is left out.
+    if let Ok(value) = HeaderValue::from_bytes(&token) {
+        page_headers.insert(crate::auth::TOKEN_HEADER, value);
+    }
+    if let Ok(value) = HeaderValue::from_bytes(&management_url) {
+        page_headers.insert("x-server-management-url", value);
+    }
+    response
+}
+
 /// Handles a request to `/v2.1/...` that matched no route: Nova's plain 404,
 /// reached only after authentication.
 pub async fn compute_fallback(request: Request) -> Response {
@@ -452,10 +500,9 @@ pub async fn compute_fallback(request: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
-    use axum::http::HeaderValue;
 
     use super::*;
-    use crate::config::{AuthMode, Config};
+    use crate::config::Config;
 
     /// A request to send: method, URI, headers and JSON body.
     type TestRequest<'a> = (Method, &'a str, &'a [(&'a str, &'a str)], &'a str);
