@@ -124,6 +124,8 @@ impl FaultRule {
                 "for_seconds {seconds} must be a positive number of at most {MAX_WINDOW_SECONDS}"
             ));
         }
+        // NOTE: `route` is not checked against the router's templates, so a
+        // misspelt template is accepted and matches nothing.
         if let Some(method) = &self.method
             && method.parse::<Method>().is_err()
         {
