@@ -99,6 +99,12 @@ impl Authenticator {
         }
     }
 
+    /// Tells whether a request gets noauth2's 204 with a made-up token
+    /// instead of a 401: in `noauth` mode, when it sends no token at all.
+    pub fn offers_noauth_token(&self, headers: &HeaderMap) -> bool {
+        self.mode == AuthMode::Noauth && !headers.contains_key(TOKEN_HEADER)
+    }
+
     /// Returns the caller of a static token or of a live token issued by
     /// Keystone, whatever the mode.
     pub fn identify_token(&self, token: &str) -> Option<Arc<Identity>> {

@@ -11,7 +11,6 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header}
 use axum::response::{IntoResponse, Response};
 
 use super::{COMPUTE_REQUEST_ID, Namespace, OPENSTACK_REQUEST_ID, RouteInfo};
-use crate::config::AuthMode;
 use crate::context::{self, LazyRoot, PathParams, RequestContext, RequestId};
 use crate::error;
 use crate::faults::RequestFacts;
@@ -52,7 +51,7 @@ fn is_legacy_route(route: &str) -> bool {
 /// `Content-Length`.
 pub async fn compute_gate(
     state: &AppState,
-    mut request: Request,
+    request: Request,
     router: axum::Router,
     length: Option<u64>,
     request_id: RequestId,
@@ -75,33 +74,32 @@ pub async fn compute_gate(
         return (run(request).await, None);
     }
 
-    let limit = state.config.max_request_body_size as u64;
-    let slot = RouteSlot::default();
-    let scope = |identity| ComputeScope {
-        identity,
-        slot: slot.clone(),
+    // The router's route step leaves its outcome in the slot of the scope.
+    let via_router = |mut request: Request, identity| {
+        let slot = RouteSlot::default();
+        let scope = ComputeScope {
+            identity,
+            slot: slot.clone(),
+        };
+        request.extensions_mut().insert(scope);
+        async move {
+            let mut response = run(request).await;
+            let info = slot.take().map(|outcome| outcome.apply(&mut response));
+            (response, info)
+        }
     };
+    let limit = state.config.max_request_body_size as u64;
     let (mut response, info) = if length.is_some_and(|n| n > limit) {
         (error::request_too_large(request.headers()), None)
     } else if is_public_compute_path(path) {
-        request.extensions_mut().insert(scope(None));
-        let mut response = run(request).await;
-        let info = slot.take().and_then(|outcome| outcome.apply(&mut response));
-        (response, info)
+        via_router(request, None).await
     } else {
         match state.authenticator.authenticate(request.headers()) {
             Some(identity) => match find_hot(&request) {
                 Some(hot) => serve_hot(state, request, identity, &hot, request_id.clone()).await,
-                None => {
-                    request.extensions_mut().insert(scope(Some(identity)));
-                    let mut response = run(request).await;
-                    let info = slot.take().and_then(|outcome| outcome.apply(&mut response));
-                    (response, info)
-                }
+                None => via_router(request, Some(identity)).await,
             },
-            None if state.config.auth == AuthMode::Noauth
-                && !request.headers().contains_key(crate::auth::TOKEN_HEADER) =>
-            {
+            None if state.authenticator.offers_noauth_token(request.headers()) => {
                 (noauth_token_page(state, &request), None)
             }
             None => (error::unauthorized(&keystone_url(state, &request)), None),
@@ -157,7 +155,7 @@ async fn serve_hot(
     };
     crate::routes::set_content_length(&mut response);
     let info = outcome.apply(&mut response);
-    (response, info)
+    (response, Some(info))
 }
 
 /// Route templates whose handlers serve the version document; only these answer
@@ -199,7 +197,7 @@ pub(crate) struct ComputeScope {
     slot: RouteSlot,
 }
 
-/// What the gate knows about a request when its route step starts.
+/// The facts the gate has about a request when its route step starts.
 struct GateFacts<'a> {
     /// The caller; absent on the version documents, which need no token.
     identity: Option<Arc<Identity>>,
@@ -231,7 +229,7 @@ impl RouteSlot {
 
 impl RouteOutcome {
     /// Puts the version headers on the response and returns the route facts.
-    fn apply(self, response: &mut Response) -> Option<RouteInfo> {
+    fn apply(self, response: &mut Response) -> RouteInfo {
         match &self.headers {
             VersionHeaders::None => {}
             VersionHeaders::Negotiated(version) => {
@@ -241,7 +239,7 @@ impl RouteOutcome {
                 microversion::insert_version_headers(response.headers_mut(), requested);
             }
         }
-        Some(self.info)
+        self.info
     }
 }
 
@@ -449,10 +447,10 @@ fn keystone_url(state: &AppState, request: &Request) -> String {
     )
 }
 
-/// Builds the response to a request without a token in `noauth` mode, as
-/// Nova's noauth2 middleware does: 204 with the token of `X-Auth-User` in
-/// `X-Auth-Project-Id` (each `admin` when absent), and the request's URL
-/// followed by that project as `X-Server-Management-Url`.
+/// Builds noauth2's response to a request without a token: a 204 whose
+/// `X-Auth-Token` is `user:project`, from `X-Auth-User` and
+/// `X-Auth-Project-Id` (each `admin` when absent). `X-Server-Management-Url`
+/// is the request's URL followed by that project.
 fn noauth_token_page(state: &AppState, request: &Request) -> Response {
     let headers = request.headers();
     let header_or_admin = |name: &str| {
@@ -480,7 +478,7 @@ fn noauth_token_page(state: &AppState, request: &Request) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=UTF-8"),
     );
-    // The parts come from header values, the URI and `public_url`; a value
+    // The parts come from header values, the URI and `public_url`. A value
     // that is still not a valid header value is left out.
     if let Ok(value) = HeaderValue::from_bytes(&token) {
         page_headers.insert(crate::auth::TOKEN_HEADER, value);
@@ -502,7 +500,7 @@ mod tests {
     use axum::body::Body;
 
     use super::*;
-    use crate::config::Config;
+    use crate::config::{AuthMode, Config};
 
     /// A request to send: method, URI, headers and JSON body.
     type TestRequest<'a> = (Method, &'a str, &'a [(&'a str, &'a str)], &'a str);
@@ -546,11 +544,11 @@ mod tests {
         )
     }
 
-    /// The routes served before the router answer every request, valid or
-    /// not, exactly as the router does: status, headers in order, body and the
-    /// facts for the request log.
+    /// The routes served before the router respond to every request, valid
+    /// or not, exactly as the router does: status, headers in order, body and
+    /// the facts for the request log.
     #[tokio::test]
-    async fn hot_routes_answer_as_the_router() {
+    async fn hot_routes_match_router() {
         let admin = [("x-auth-token", "admin:abc")];
         let member = [("x-auth-token", "member:abc")];
         let other_project = [("x-auth-token", "admin:def")];
@@ -570,51 +568,18 @@ mod tests {
             ("x-auth-token", "admin:abc"),
             ("content-type", "text/plain"),
         ];
+
         let specs = "/v2.1/abc/flavors/1/os-extra_specs";
+        let spec = "/v2.1/abc/flavors/1/os-extra_specs/k1";
         let requests: [TestRequest<'_>; 24] = [
             (Method::GET, specs, &admin, ""),
-            (
-                Method::GET,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                "",
-            ),
-            (
-                Method::PUT,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                r#"{"k1": "v1"}"#,
-            ),
-            (
-                Method::GET,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                "",
-            ),
-            (
-                Method::PUT,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                r#"{"k2": "v"}"#,
-            ),
-            (
-                Method::PUT,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                "{",
-            ),
-            (
-                Method::PUT,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &member,
-                r#"{"k1": "v"}"#,
-            ),
-            (
-                Method::PUT,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &text_body,
-                "",
-            ),
+            (Method::GET, spec, &admin, ""),
+            (Method::PUT, spec, &admin, r#"{"k1": "v1"}"#),
+            (Method::GET, spec, &admin, ""),
+            (Method::PUT, spec, &admin, r#"{"k2": "v"}"#),
+            (Method::PUT, spec, &admin, "{"),
+            (Method::PUT, spec, &member, r#"{"k1": "v"}"#),
+            (Method::PUT, spec, &text_body, ""),
             (
                 Method::PUT,
                 "/v2.1/abc/flavors/1/os-extra_specs/hw:cpu_policy",
@@ -634,18 +599,8 @@ mod tests {
                 r#"{"extra_specs": {"a": "b", "c": 1}}"#,
             ),
             (Method::POST, specs, &admin, r#"{"specs": {}}"#),
-            (
-                Method::DELETE,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                "",
-            ),
-            (
-                Method::DELETE,
-                "/v2.1/abc/flavors/1/os-extra_specs/k1",
-                &admin,
-                "",
-            ),
+            (Method::DELETE, spec, &admin, ""),
+            (Method::DELETE, spec, &admin, ""),
             (Method::GET, "/v2.1/abc/flavors/detail", &v2_61, ""),
             (Method::GET, "/v2.1/abc/flavors", &v9_9, ""),
             (Method::GET, "/v2.1/abc/flavors/1", &bad, ""),
@@ -667,12 +622,14 @@ mod tests {
             ),
             (Method::GET, "/v2.1/abc/flavors/99", &member, ""),
         ];
+
         let config = || Config {
             auth: AuthMode::Noauth,
             ..Config::default()
         };
         let hot = AppState::new(config()).expect("state");
         let router = AppState::new(config()).expect("state");
+
         for request in &requests {
             let request_id = RequestId::generate(&hot.ids);
             let expected = serve(&router, true, request, &request_id).await;

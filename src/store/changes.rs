@@ -23,8 +23,8 @@ impl ChangeCounter {
     /// so that a snapshot taken after reading the counter contains the change.
     ///
     /// Only the persistence task waits for changes. `notify_one` wakes it when
-    /// it waits, and otherwise leaves a permit so that a change made between
-    /// its look at the counter and its wait is not missed; at worst the permit
+    /// it waits, and otherwise leaves a permit, so a change made between its
+    /// look at the counter and its wait is not missed. At worst the permit
     /// costs it one extra look. Unlike `notify_waiters`, it takes no lock
     /// when nobody waits, which is every write when no state file is set.
     pub(super) fn bump(&self) {
