@@ -111,10 +111,19 @@ pub enum Negotiated {
 /// A `compute` entry in `OpenStack-API-Version` wins; without one the legacy header
 /// is used; without either the version is 2.1, not the maximum.
 pub fn negotiate(headers: &HeaderMap, max: Microversion) -> Negotiated {
-    match plain_version(headers) {
-        Some(version) if (Microversion::MIN..=max).contains(&version) => {
-            Negotiated::Version(version)
+    let mut standard = headers.get_all(&STANDARD_HEADER).iter();
+    match (standard.next(), standard.next()) {
+        // Without either header a request gets the minimum, as in
+        // negotiate_text, but without looking the standard header up twice.
+        (None, _) if !headers.contains_key(&LEGACY_HEADER) => {
+            Negotiated::Version(Microversion::MIN)
         }
+        (Some(value), None) => match plain_version(value) {
+            Some(version) if (Microversion::MIN..=max).contains(&version) => {
+                Negotiated::Version(version)
+            }
+            _ => negotiate_text(headers, max),
+        },
         _ => negotiate_text(headers, max),
     }
 }
@@ -122,12 +131,7 @@ pub fn negotiate(headers: &HeaderMap, max: Microversion) -> Negotiated {
 /// Reads the form clients send, one `OpenStack-API-Version: compute X.Y` line,
 /// without copying the header. Any other form returns `None` and goes through
 /// [`negotiate_text`], which gives the same version for this one.
-fn plain_version(headers: &HeaderMap) -> Option<Microversion> {
-    let mut values = headers.get_all(&STANDARD_HEADER).iter();
-    let value = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
+fn plain_version(value: &HeaderValue) -> Option<Microversion> {
     let version = value.as_bytes().strip_prefix(b"compute ")?;
     // The parser accepts only ASCII digits and one dot, so the text contains no
     // whitespace or comma that the general path would treat differently.
@@ -472,8 +476,22 @@ mod tests {
             "volume 2.61",
             "compute",
         ];
-        let plain = headers(&[("OpenStack-API-Version", "compute 2.61")]);
+        let plain = HeaderValue::from_static("compute 2.61");
         assert_eq!(plain_version(&plain), Some(Microversion::new(2, 61)));
+        // Requests without the standard header take the shortcut too.
+        for legacy in [None, Some("2.30"), Some("latest"), Some("2.200"), Some("x")] {
+            let pairs = headers(
+                &legacy
+                    .map(|value| ("X-OpenStack-Nova-API-Version", value))
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            );
+            assert_eq!(
+                negotiate(&pairs, MAX),
+                negotiate_text(&pairs, MAX),
+                "{legacy:?}"
+            );
+        }
         for value in values {
             let single = headers(&[("OpenStack-API-Version", value)]);
             let doubled = headers(&[

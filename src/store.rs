@@ -2,7 +2,9 @@
 //!
 //! Flavors are kept as `Arc<Flavor>` in a map ordered by flavor id, behind one
 //! `std::sync::RwLock`. Readers clone the `Arc` and render after the lock is gone,
-//! so no guard is ever held across an `.await` or while JSON is written. Writers
+//! so no guard is ever held across an `.await` or while JSON is rendered. Only
+//! [`Store::read_page`] works under the lock, copying JSON the flavors already
+//! hold. Writers
 //! use `Arc::make_mut`, which changes a flavor in place unless a reader still holds
 //! it, in which case the reader keeps the old version.
 
@@ -80,26 +82,47 @@ impl RenderedBody {
 
 /// JSON views of an unchanging flavor, each rendered once per variant: a
 /// view differs with the microversion's thresholds and with the link root and
-/// project of the request. At most [`RenderedViews::VARIANTS`] are kept, the
-/// newest first. Copies and comparisons behave as for [`RenderedBody`].
+/// project of the request. Copies and comparisons behave as for
+/// [`RenderedBody`].
+///
+/// The variants form a chain that only grows, so a reader finds a kept view
+/// with plain loads and no lock. Both runtime workers read the views of the
+/// same flavors on every list page, and a lock or a reference count written by
+/// each would move its cache line between the CPUs on every read. At most
+/// [`RenderedViews::VARIANTS`] are kept. Views of further variants are
+/// rendered on every request, which a client that keeps to a few link roots
+/// and microversions never meets.
 #[derive(Default)]
-pub struct RenderedViews(std::sync::Mutex<Vec<ViewVariant>>);
+pub struct RenderedViews(std::sync::OnceLock<Box<ViewVariant>>);
 
-/// One rendered view and what it was rendered for.
+/// One rendered view, what it was rendered for, and the next variant.
 struct ViewVariant {
     shape: u8,
     root: String,
     project: String,
     body: axum::body::Bytes,
+    next: std::sync::OnceLock<Box<ViewVariant>>,
 }
 
 impl RenderedViews {
     /// Variants kept per flavor; a client seldom uses more than one.
-    const VARIANTS: usize = 2;
+    const VARIANTS: usize = 4;
 
-    /// Returns the view for `shape` (a code of the view's fields) under the
-    /// link `root` and `project`, rendering it with `render` when it is not
-    /// kept.
+    /// Returns the kept view for `shape` (a code of the view's fields) under
+    /// the link `root` and `project`, if there is one.
+    pub fn get(&self, shape: u8, root: &str, project: &str) -> Option<&[u8]> {
+        let mut slot = &self.0;
+        while let Some(kept) = slot.get() {
+            if kept.shape == shape && kept.root == root && kept.project == project {
+                return Some(&kept.body);
+            }
+            slot = &kept.next;
+        }
+        None
+    }
+
+    /// Returns the view for `shape` under the link `root` and `project`,
+    /// rendering it with `render` when it is not kept.
     pub fn get_or_render(
         &self,
         shape: u8,
@@ -107,28 +130,39 @@ impl RenderedViews {
         project: &str,
         render: impl FnOnce() -> String,
     ) -> axum::body::Bytes {
-        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let found = lock()
-            .iter()
-            .find(|kept| kept.shape == shape && kept.root == root && kept.project == project)
-            .map(|kept| kept.body.clone());
-        if let Some(body) = found {
-            return body;
+        let mut slot = &self.0;
+        let mut depth = 0;
+        while let Some(kept) = slot.get() {
+            if kept.shape == shape && kept.root == root && kept.project == project {
+                return kept.body.clone();
+            }
+            slot = &kept.next;
+            depth += 1;
         }
-        // Rendered without the lock; two readers may both render, which is harmless.
         let body = axum::body::Bytes::from(render());
-        let mut variants = lock();
-        variants.truncate(Self::VARIANTS - 1);
-        variants.insert(
-            0,
-            ViewVariant {
-                shape,
-                root: root.to_owned(),
-                project: project.to_owned(),
-                body: body.clone(),
-            },
-        );
+        // Two readers may both render the same variant and both append it,
+        // which is harmless: the first copy is the one found.
+        let mut variant = Box::new(ViewVariant {
+            shape,
+            root: root.to_owned(),
+            project: project.to_owned(),
+            body: body.clone(),
+            next: std::sync::OnceLock::new(),
+        });
+        while depth < Self::VARIANTS {
+            match slot.set(variant) {
+                Ok(()) => break,
+                Err(returned) => variant = returned,
+            }
+            let Some(kept) = slot.get() else { break };
+            slot = &kept.next;
+            depth += 1;
+        }
         body
+    }
+
+    fn len(&self) -> usize {
+        std::iter::successors(self.0.get(), |kept| kept.next.get()).count()
     }
 }
 
@@ -146,8 +180,7 @@ impl PartialEq for RenderedViews {
 
 impl std::fmt::Debug for RenderedViews {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = self.0.lock().map_or(0, |variants| variants.len());
-        write!(formatter, "{count} rendered")
+        write!(formatter, "{} rendered", self.len())
     }
 }
 
@@ -991,5 +1024,40 @@ mod tests {
             ..query()
         };
         assert_eq!(ids(&store.list(&private, admin()).unwrap()), ["p"]);
+    }
+
+    #[test]
+    fn views_past_four_variants_are_rendered_each_time() {
+        let views = RenderedViews::default();
+        let renders = std::cell::Cell::new(0);
+        let render = |text: &str| {
+            renders.set(renders.get() + 1);
+            text.to_owned()
+        };
+        assert_eq!(views.get(1, "http://a", ""), None);
+        assert_eq!(
+            &views.get_or_render(1, "http://a", "", || render("one"))[..],
+            b"one"
+        );
+        assert_eq!(
+            &views.get_or_render(1, "http://a", "", || render("x"))[..],
+            b"one"
+        );
+        assert_eq!(views.get(1, "http://a", ""), Some(&b"one"[..]));
+        // Shape, root and project each tell variants apart.
+        views.get_or_render(2, "http://a", "", || render("two"));
+        views.get_or_render(1, "http://b", "", || render("three"));
+        views.get_or_render(1, "http://a", "p", || render("four"));
+        assert_eq!(renders.get(), 4);
+        assert_eq!(views.get(1, "http://a", "p"), Some(&b"four"[..]));
+
+        // A variant past the limit is rendered on every request and not kept.
+        let extra = views.get_or_render(3, "http://a", "", || render("five"));
+        assert_eq!(&extra[..], b"five");
+        views.get_or_render(3, "http://a", "", || render("five"));
+        assert_eq!(renders.get(), 6);
+        assert_eq!(views.get(3, "http://a", ""), None);
+        assert_eq!(format!("{views:?}"), "4 rendered");
+        assert_eq!(views.get(1, "http://a", ""), Some(&b"one"[..]));
     }
 }

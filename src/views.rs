@@ -164,36 +164,74 @@ pub fn flavor_view<'a>(
     }
 }
 
-/// Returns the JSON of [`flavor_view`], as the flavor keeps it rendered for
-/// the request's variant.
-pub fn flavor_view_json(
-    flavor: &Flavor,
+/// Which variant of a flavor's full view a request gets: the fields the
+/// microversion and the extra-spec policy select, and the links' root and
+/// project.
+pub struct ViewVariant<'a> {
     version: Microversion,
-    links: &LinkBase,
     with_extra_specs: bool,
-) -> Bytes {
-    // The microversion thresholds at which flavor_view changes its fields.
-    let shape = u8::from(version.at_least(2, 55))
-        | u8::from(with_extra_specs && version.at_least(2, 61)) << 1
-        | u8::from(version.at_least(2, 75)) << 2
-        | u8::from(version.at_least(2, 102)) << 3;
-    let project = links.project_id.as_deref().unwrap_or_default();
-    flavor.views.get_or_render(shape, &links.root, project, || {
-        pyjson::to_python_json_string(&flavor_view(flavor, version, links, with_extra_specs))
-    })
+    links: &'a LinkBase,
+    /// A code of the microversion thresholds at which [`flavor_view`] changes
+    /// its fields.
+    shape: u8,
+}
+
+impl<'a> ViewVariant<'a> {
+    /// Describes the variant of a request at `version` whose links start at `links`.
+    pub fn new(version: Microversion, links: &'a LinkBase, with_extra_specs: bool) -> Self {
+        let shape = u8::from(version.at_least(2, 55))
+            | u8::from(with_extra_specs && version.at_least(2, 61)) << 1
+            | u8::from(version.at_least(2, 75)) << 2
+            | u8::from(version.at_least(2, 102)) << 3;
+        Self {
+            version,
+            with_extra_specs,
+            links,
+            shape,
+        }
+    }
+
+    /// Returns the flavor's view in JSON if the flavor keeps it rendered.
+    pub fn kept<'f>(&self, flavor: &'f Flavor) -> Option<&'f [u8]> {
+        flavor
+            .views
+            .get(self.shape, &self.links.root, self.project())
+    }
+
+    /// Returns the flavor's view in JSON, rendering it and keeping it in the
+    /// flavor when it is not kept yet.
+    pub fn json(&self, flavor: &Flavor) -> Bytes {
+        flavor
+            .views
+            .get_or_render(self.shape, &self.links.root, self.project(), || {
+                pyjson::to_python_json_string(&flavor_view(
+                    flavor,
+                    self.version,
+                    self.links,
+                    self.with_extra_specs,
+                ))
+            })
+    }
+
+    fn project(&self) -> &str {
+        self.links.project_id.as_deref().unwrap_or_default()
+    }
 }
 
 /// Builds the response to a flavor list: `{"flavors": [...]}` from views
 /// already in JSON, and the `flavors_links` of the next page when there is one.
-pub fn flavor_list(views: &[Bytes], next: Option<&[Link; 1]>) -> Response {
-    let length = views.iter().map(|view| view.len() + 2).sum::<usize>();
+pub fn flavor_list<V: AsRef<[u8]>>(views: &[V], next: Option<&[Link; 1]>) -> Response {
+    let length = views
+        .iter()
+        .map(|view| view.as_ref().len() + 2)
+        .sum::<usize>();
     let mut body = Vec::with_capacity(length + 256);
     body.extend_from_slice(b"{\"flavors\": [");
     for (index, view) in views.iter().enumerate() {
         if index > 0 {
             body.extend_from_slice(b", ");
         }
-        body.extend_from_slice(view);
+        body.extend_from_slice(view.as_ref());
     }
     body.push(b']');
     if let Some(next) = next {

@@ -680,3 +680,71 @@ async fn kept_views_follow_changes_and_request_variants() {
         .json();
     assert_eq!(flavor_a(&listed)["description"], "now described");
 }
+
+/// A detail page copied from views the flavors keep is the same, byte for
+/// byte, as the page that rendered them, whether none, some or all of its views
+/// were kept, and with more request variants than a flavor keeps.
+#[tokio::test]
+async fn detail_pages_match_whether_views_are_kept_or_not() {
+    let server = server().await;
+    let detail = |host: &str, path: &str| {
+        Request::new("GET", path)
+            .token(&admin())
+            .microversion("2.61")
+            .header("Host", host)
+    };
+
+    // Showing one flavor keeps only its view, so the first page has one view
+    // kept and one to render.
+    let shown = server.send(detail("one.example", "/v2.1/flavors/a")).await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    let rendered = server
+        .send(detail("one.example", "/v2.1/flavors/detail?limit=2"))
+        .await;
+    let copied = server
+        .send(detail("one.example", "/v2.1/flavors/detail?limit=2"))
+        .await;
+    assert_eq!(rendered.status, 200, "{}", rendered.text());
+    assert_eq!(copied.status, 200, "{}", copied.text());
+    assert_eq!(copied.text(), rendered.text());
+    let page = copied.json();
+    assert_eq!(ids(&page), ["a", "b"]);
+    assert_eq!(
+        page["flavors_links"][0]["href"],
+        "http://one.example/v2.1/flavors/detail?limit=2&marker=b"
+    );
+    assert_eq!(page["flavors"][0]["extra_specs"], json!({"k": "v"}));
+
+    // The next page starts after the marker from kept views too.
+    let second = server
+        .send(detail(
+            "one.example",
+            "/v2.1/flavors/detail?limit=2&marker=b",
+        ))
+        .await;
+    let again = server
+        .send(detail(
+            "one.example",
+            "/v2.1/flavors/detail?limit=2&marker=b",
+        ))
+        .await;
+    assert_eq!(again.text(), second.text());
+    assert_eq!(ids(&again.json()), ["d"]);
+
+    // Six hosts are more variants than a flavor keeps. Each still gets its
+    // own links, on the first request and on the ones after it.
+    for round in 0..2 {
+        for host in 0..6 {
+            let host = format!("host{host}.example");
+            let page = server
+                .send(detail(&host, "/v2.1/flavors/detail"))
+                .await
+                .json();
+            assert_eq!(ids(&page), ["a", "b", "d"], "round {round}");
+            for flavor in page["flavors"].as_array().into_iter().flatten() {
+                let href = flavor["links"][0]["href"].as_str().unwrap_or_default();
+                assert!(href.starts_with(&format!("http://{host}/")), "{href}");
+            }
+        }
+    }
+}

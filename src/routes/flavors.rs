@@ -37,33 +37,58 @@ const SORT_KEYS: [(&str, SortKey); 15] = [
 /// Serves `GET /flavors`: id, name, links and (2.55+) description of each flavor.
 pub async fn list_flavors(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.check_url_project()?;
-    let page = ListPage::query(&ctx, "flavors")?;
+    let request = ListRequest::parse(&ctx)?;
+    let flavors = ctx.store.list(&request.query, ctx.identity()?.into())?;
+    let last = flavors.last().map(|flavor| flavor.flavor_id.as_str());
+    let next = request.next(&ctx, "flavors", flavors.len(), last);
     let version = ctx.microversion;
     let links = ctx.link_base();
-    let flavors: Vec<_> = page
-        .flavors
+    let flavors: Vec<_> = flavors
         .iter()
         .map(|flavor| views::brief_flavor_view(flavor, version, &links))
         .collect();
     Ok(views::json(&FlavorList {
         flavors,
-        flavors_links: page.next,
+        flavors_links: next,
     }))
 }
 
 /// Serves `GET /flavors/detail`: the full view of each flavor.
 pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.check_url_project()?;
-    let page = ListPage::query(&ctx, "flavors/detail")?;
-    let version = ctx.microversion;
+    let request = ListRequest::parse(&ctx)?;
+    let identity = ctx.identity()?;
     let links = ctx.link_base();
-    let with_specs = Rule::ExtraSpecsIndex.allows(ctx.identity()?);
-    let flavors: Vec<_> = page
-        .flavors
-        .iter()
-        .map(|flavor| views::flavor_view_json(flavor, version, &links, with_specs))
-        .collect();
-    Ok(views::flavor_list(&flavors, page.next.as_ref()))
+    let variant = views::ViewVariant::new(
+        ctx.microversion,
+        &links,
+        Rule::ExtraSpecsIndex.allows(identity),
+    );
+
+    // Views the flavors keep are copied into the page under the store's read
+    // lock. A view missing sends the page the long way, which renders the
+    // views after the lock is gone and keeps them for the next request.
+    let copied = ctx
+        .store
+        .read_page(&request.query, identity.into(), |page| {
+            let mut views = Vec::with_capacity(16);
+            let mut last = None;
+            for flavor in page {
+                views.push(variant.kept(flavor)?);
+                last = Some(flavor);
+            }
+            let last = last.map(|flavor| flavor.flavor_id.as_str());
+            let next = request.next(&ctx, "flavors/detail", views.len(), last);
+            Some(views::flavor_list(&views, next.as_ref()))
+        })?;
+    if let Some(response) = copied {
+        return Ok(response);
+    }
+    let flavors = ctx.store.list(&request.query, identity.into())?;
+    let views: Vec<_> = flavors.iter().map(|flavor| variant.json(flavor)).collect();
+    let last = flavors.last().map(|flavor| flavor.flavor_id.as_str());
+    let next = request.next(&ctx, "flavors/detail", views.len(), last);
+    Ok(views::flavor_list(&views, next.as_ref()))
 }
 
 /// Serves `GET /flavors/{flavor_id}`.
@@ -72,9 +97,13 @@ pub async fn show_flavor(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.reject_query_from_2_102()?;
     let identity = ctx.identity()?;
     let flavor = ctx.store.flavor(ctx.flavor_id(), identity.into())?;
-    let with_specs = Rule::ExtraSpecsIndex.allows(identity);
-    let view = views::flavor_view_json(&flavor, ctx.microversion, &ctx.link_base(), with_specs);
-    Ok(views::flavor_body(&view))
+    let links = ctx.link_base();
+    let variant = views::ViewVariant::new(
+        ctx.microversion,
+        &links,
+        Rule::ExtraSpecsIndex.allows(identity),
+    );
+    Ok(views::flavor_body(&variant.json(&flavor)))
 }
 
 /// Body of a single-flavor response.
@@ -91,35 +120,40 @@ struct FlavorList<T> {
     flavors_links: Option<[Link; 1]>,
 }
 
-/// One page of a flavor list and its `next` link.
-struct ListPage {
-    flavors: Vec<std::sync::Arc<crate::store::Flavor>>,
-    next: Option<[Link; 1]>,
+/// A flavor list request whose query string was validated.
+struct ListRequest {
+    query: ListQuery,
+    /// The query parameters the schema accepts, which the `next` link repeats.
+    known: Vec<(String, String)>,
 }
 
-impl ListPage {
-    /// Validates the query string, runs the list and builds the `next` link.
-    fn query(ctx: &RequestContext, collection: &str) -> Result<Self> {
+impl ListRequest {
+    /// Validates the query string and builds the store query.
+    fn parse(ctx: &RequestContext) -> Result<Self> {
         let identity = ctx.identity()?;
         let params = ctx.query_params()?;
         let known = validate_list_params(ctx, &params)?;
         let query = list_query(identity, &known)?;
-        let flavors = ctx.store.list(&query, identity.into())?;
+        Ok(Self { query, known })
+    }
 
-        // Nova adds `next` when the page is full, the page size being the requested
-        // limit or the maximum.
-        let next = match flavors.last() {
-            Some(last) if query.limit > 0 && flavors.len() == query.limit => {
-                Some([views::next_link(
-                    &ctx.link_base(),
-                    collection,
-                    &known,
-                    &last.flavor_id,
-                )])
-            }
-            _ => None,
-        };
-        Ok(Self { flavors, next })
+    /// Builds the `next` link of a page of `count` flavors whose last flavor
+    /// is `last`. Nova adds it when the page is full, the page size being the
+    /// requested limit or the maximum.
+    fn next(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        count: usize,
+        last: Option<&str>,
+    ) -> Option<[Link; 1]> {
+        let last = last.filter(|_| self.query.limit > 0 && count == self.query.limit)?;
+        Some([views::next_link(
+            &ctx.link_base(),
+            collection,
+            &self.known,
+            last,
+        )])
     }
 }
 

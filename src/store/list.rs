@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Flavor, Store, StoreError, Viewer};
+use super::{Flavor, Flavors, Store, StoreError, Viewer};
 
 /// Column a flavor list is sorted by; Nova breaks ties by the internal id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,12 +86,45 @@ impl Store {
         viewer: Viewer<'_>,
     ) -> Result<Vec<Arc<Flavor>>, StoreError> {
         let flavors = self.read();
+        // Sized for the page up front: a growing vector would be copied
+        // several times on every list.
+        let capacity = query.limit.min(flavors.by_id.len());
+        flavors.read_page(query, viewer, |page| {
+            let mut copies = Vec::with_capacity(capacity);
+            copies.extend(page.cloned());
+            copies
+        })
+    }
+
+    /// Calls `read` with the flavors of the page that [`Store::list`] returns,
+    /// in order, under the read lock, and returns what it returns.
+    ///
+    /// This is for readers that only copy bytes the flavors already hold: they
+    /// leave every flavor's reference count alone.
+    ///
+    /// # Errors
+    /// As for [`Store::list`], without calling `read`.
+    pub fn read_page<R>(
+        &self,
+        query: &ListQuery,
+        viewer: Viewer<'_>,
+        read: impl FnOnce(&mut dyn Iterator<Item = &Arc<Flavor>>) -> R,
+    ) -> Result<R, StoreError> {
+        self.read().read_page(query, viewer, read)
+    }
+}
+
+impl Flavors {
+    fn read_page<R>(
+        &self,
+        query: &ListQuery,
+        viewer: Viewer<'_>,
+        read: impl FnOnce(&mut dyn Iterator<Item = &Arc<Flavor>>) -> R,
+    ) -> Result<R, StoreError> {
         let marker = match &query.marker {
             Some(marker) => Some(
-                flavors
-                    .visible(marker, viewer)
-                    .map_err(|_| StoreError::MarkerNotFound(marker.clone()))?
-                    .clone(),
+                self.visible(marker, viewer)
+                    .map_err(|_| StoreError::MarkerNotFound(marker.clone()))?,
             ),
             None => None,
         };
@@ -99,28 +132,22 @@ impl Store {
 
         // The default order is the map's own order, so a page costs O(limit) there.
         if query.sort_key == SortKey::FlavorId && !query.descending {
-            let start = marker.as_ref().map(|marker| marker.flavor_id.as_str());
+            let start = marker.map(|marker| marker.flavor_id.as_str());
             let range = match start {
-                Some(start) => flavors.by_id.range::<str, _>((
+                Some(start) => self.by_id.range::<str, _>((
                     std::ops::Bound::Excluded(start),
                     std::ops::Bound::Unbounded,
                 )),
-                None => flavors.by_id.range::<str, _>(..),
+                None => self.by_id.range::<str, _>(..),
             };
-            // Sized for the page up front: a collected filter would grow the
-            // vector several times on every list.
-            let mut page = Vec::with_capacity(query.limit.min(flavors.by_id.len()));
-            page.extend(
-                range
-                    .map(|(_, flavor)| flavor)
-                    .filter(matches)
-                    .take(query.limit)
-                    .cloned(),
-            );
-            return Ok(page);
+            let mut page = range
+                .map(|(_, flavor)| flavor)
+                .filter(matches)
+                .take(query.limit);
+            return Ok(read(&mut page));
         }
 
-        let mut selected: Vec<&Arc<Flavor>> = flavors.by_id.values().filter(matches).collect();
+        let mut selected: Vec<&Arc<Flavor>> = self.by_id.values().filter(matches).collect();
         let order = |a: &Flavor, b: &Flavor| {
             let ordering = compare_by(query.sort_key, a, b).then(a.internal_id.cmp(&b.internal_id));
             if query.descending {
@@ -130,16 +157,12 @@ impl Store {
             }
         };
         selected.sort_by(|a, b| order(a, b));
-        let start = match &marker {
+        let start = match marker {
             Some(marker) => selected.partition_point(|flavor| order(flavor, marker).is_le()),
             None => 0,
         };
-        Ok(selected
-            .into_iter()
-            .skip(start)
-            .take(query.limit)
-            .cloned()
-            .collect())
+        let mut page = selected.into_iter().skip(start).take(query.limit);
+        Ok(read(&mut page))
     }
 }
 
