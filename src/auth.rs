@@ -5,14 +5,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 
 use crate::config::{AuthMode, Config};
 use crate::identity::Identity;
 use crate::keystone::token::TokenStore;
 
-/// Header carrying the token on every authenticated request.
-pub const TOKEN_HEADER: &str = "x-auth-token";
+/// Header carrying the token on every authenticated request. A `HeaderName`
+/// rather than text, so that a lookup does not parse the name again.
+pub const TOKEN_HEADER: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// Token that OpenStack clients send when run with `--os-auth-type none`. In
 /// `noauth` mode it is read as the noauth token `admin`, an admin of the
