@@ -62,12 +62,17 @@ pub struct PathParams {
 }
 
 /// Where links in responses point: the scheme, host and path prefix in front of
-/// `/v2.1`, plus the project id when the request URL contained it.
+/// the API version, the version the request came through, plus the project id
+/// when the request URL contained it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkBase {
     /// For example `http://127.0.0.1:8774`, with no trailing slash.
     pub root: String,
-    /// Project id inserted after `/v2.1` and after the root in bookmarks.
+    /// `v2.1`, or `v2` for the legacy API: Nova builds links from the
+    /// application URL the request came through.
+    pub api_version: &'static str,
+    /// Project id inserted after the API version and after the root in
+    /// bookmarks.
     pub project_id: Option<String>,
 }
 
@@ -217,17 +222,28 @@ impl RequestContext {
     /// Returns where links of this response point. Nova inserts the caller's project
     /// id whenever that id occurs anywhere in the request URL.
     pub fn link_base(&self) -> LinkBase {
+        self.link_base_with_query(self.uri.query())
+    }
+
+    /// Returns where links of this response point when the query string Nova
+    /// looks at is `query`. A query schema below 2.75 strips unknown parameters
+    /// before the links are built, which rewrites the query string.
+    pub fn link_base_with_query(&self, query: Option<&str>) -> LinkBase {
         let root = self.root();
-        let path_and_query = self.uri.path_and_query().map_or("", |pq| pq.as_str());
+        let path = self.uri.path();
         let project_id = self
             .identity
             .as_ref()
             .map(|identity| identity.project_id.as_str())
             .filter(|project| {
-                !project.is_empty() && (root.contains(project) || path_and_query.contains(project))
+                !project.is_empty()
+                    && (root.contains(project)
+                        || path.contains(project)
+                        || query.is_some_and(|query| query.contains(project)))
             });
         LinkBase {
             root: root.to_owned(),
+            api_version: if self.legacy_v2 { "v2" } else { "v2.1" },
             project_id: project_id.map(str::to_owned),
         }
     }

@@ -172,7 +172,7 @@ pub struct ViewVariant<'a> {
     with_extra_specs: bool,
     links: &'a LinkBase,
     /// A code of the microversion thresholds at which [`flavor_view`] changes
-    /// its fields.
+    /// its fields, and of the API version in its links.
     shape: u8,
 }
 
@@ -182,7 +182,8 @@ impl<'a> ViewVariant<'a> {
         let shape = u8::from(version.at_least(2, 55))
             | u8::from(with_extra_specs && version.at_least(2, 61)) << 1
             | u8::from(version.at_least(2, 75)) << 2
-            | u8::from(version.at_least(2, 102)) << 3;
+            | u8::from(version.at_least(2, 102)) << 3
+            | u8::from(links.api_version != "v2.1") << 4;
         Self {
             version,
             with_extra_specs,
@@ -282,10 +283,10 @@ impl LinkBase {
         ]
     }
 
-    /// Builds the URL of `collection` under `/v2.1`, with the project id when the
-    /// request carried it.
+    /// Builds the URL of `collection` under the API version, with the project
+    /// id when the request carried it.
     pub fn versioned(&self, collection: &str) -> String {
-        url_join(&[&self.root, "v2.1", self.project(), collection])
+        url_join(&[&self.root, self.api_version, self.project(), collection])
     }
 
     fn project(&self) -> &str {
@@ -305,16 +306,25 @@ fn url_join(parts: &[&str]) -> String {
 }
 
 /// Builds the `next` link of a list page: the request's query parameters sorted by
-/// name (the last value of a repeated name wins), with `marker` set to the last
-/// item, encoded as Python's `urlencode` does.
+/// name, with `marker` set to the last item, encoded as Python's `urlencode`
+/// does.
+///
+/// Nova fills an ordered dict from the parameter pairs sorted by name and
+/// value, so of a repeated name the value that sorts last wins. The page itself
+/// uses the value given last, which can differ.
 pub fn next_link(
     links: &LinkBase,
     collection: &str,
     params: &[(String, String)],
     marker: &str,
 ) -> Link {
+    let mut pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    pairs.sort_unstable();
     let mut sorted: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, value) in params {
+    for (name, value) in pairs {
         sorted.insert(name, value);
     }
     let mut pairs: Vec<(&str, &str)> = sorted.into_iter().collect();
@@ -334,7 +344,7 @@ pub fn next_link(
 
 /// Percent-encodes as Python's `urllib.parse.quote_plus`: letters, digits and
 /// `_.-~` stay, spaces become `+`, everything else is `%XX`.
-fn quote_plus(text: &str) -> String {
+pub fn quote_plus(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
@@ -355,6 +365,7 @@ mod tests {
     fn base(project: Option<&str>) -> LinkBase {
         LinkBase {
             root: "http://HOST".to_owned(),
+            api_version: "v2.1",
             project_id: project.map(str::to_owned),
         }
     }
@@ -411,6 +422,32 @@ mod tests {
         ];
         let link = next_link(&base(None), "flavors", &params, "b");
         assert_eq!(link.href, "http://HOST/v2.1/flavors?limit=1&marker=b");
+    }
+
+    #[test]
+    fn next_link_keeps_value_sorting_last() {
+        let params = [
+            ("limit".to_owned(), "5".to_owned()),
+            ("sort_key".to_owned(), "name".to_owned()),
+            ("limit".to_owned(), "2".to_owned()),
+            ("sort_key".to_owned(), "id".to_owned()),
+        ];
+        let link = next_link(&base(None), "flavors", &params, "b");
+        assert_eq!(
+            link.href,
+            "http://HOST/v2.1/flavors?limit=5&sort_key=name&marker=b"
+        );
+    }
+
+    #[test]
+    fn links_under_legacy_api() {
+        let legacy = LinkBase {
+            api_version: "v2",
+            ..base(Some("abc"))
+        };
+        let [own, bookmark] = legacy.flavor_links("f1");
+        assert_eq!(own.href, "http://HOST/v2/abc/flavors/f1");
+        assert_eq!(bookmark.href, "http://HOST/abc/flavors/f1");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::context::{Ctx, RequestContext};
+use crate::context::{Ctx, LinkBase, RequestContext};
 use crate::error::{ApiError, Result};
 use crate::identity::Identity;
 use crate::policy::Rule;
@@ -40,12 +40,11 @@ pub async fn list_flavors(Ctx(ctx): Ctx) -> Result<Response> {
     let request = ListRequest::parse(&ctx)?;
     let flavors = ctx.store.list(&request.query, ctx.identity()?.into())?;
     let last = flavors.last().map(|flavor| flavor.flavor_id.as_str());
-    let next = request.next(&ctx, "flavors", flavors.len(), last);
+    let next = request.next("flavors", flavors.len(), last);
     let version = ctx.microversion;
-    let links = ctx.link_base();
     let flavors: Vec<_> = flavors
         .iter()
-        .map(|flavor| views::brief_flavor_view(flavor, version, &links))
+        .map(|flavor| views::brief_flavor_view(flavor, version, &request.links))
         .collect();
     Ok(views::json(&FlavorList {
         flavors,
@@ -58,10 +57,9 @@ pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.check_url_project()?;
     let request = ListRequest::parse(&ctx)?;
     let identity = ctx.identity()?;
-    let links = ctx.link_base();
     let variant = views::ViewVariant::new(
         ctx.microversion,
-        &links,
+        &request.links,
         Rule::ExtraSpecsIndex.allows(identity),
     );
 
@@ -78,7 +76,7 @@ pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
                 last = Some(flavor);
             }
             let last = last.map(|flavor| flavor.flavor_id.as_str());
-            let next = request.next(&ctx, "flavors/detail", views.len(), last);
+            let next = request.next("flavors/detail", views.len(), last);
             Some(views::flavor_list(&views, next.as_ref()))
         })?;
     if let Some(response) = copied {
@@ -87,7 +85,7 @@ pub async fn list_flavors_detail(Ctx(ctx): Ctx) -> Result<Response> {
     let flavors = ctx.store.list(&request.query, identity.into())?;
     let views: Vec<_> = flavors.iter().map(|flavor| variant.json(flavor)).collect();
     let last = flavors.last().map(|flavor| flavor.flavor_id.as_str());
-    let next = request.next(&ctx, "flavors/detail", views.len(), last);
+    let next = request.next("flavors/detail", views.len(), last);
     Ok(views::flavor_list(&views, next.as_ref()))
 }
 
@@ -125,35 +123,44 @@ struct ListRequest {
     query: ListQuery,
     /// The query parameters the schema accepts, which the `next` link repeats.
     known: Vec<(String, String)>,
+    /// The root, API version and project id of the page's links.
+    links: LinkBase,
 }
 
 impl ListRequest {
-    /// Validates the query string and builds the store query.
+    /// Validates the query string, builds the store query and the link base.
     fn parse(ctx: &RequestContext) -> Result<Self> {
         let identity = ctx.identity()?;
         let params = ctx.query_params()?;
         let known = validate_list_params(ctx, &params)?;
         let query = list_query(identity, &known)?;
-        Ok(Self { query, known })
+        // Nova's query schema deletes the parameters it strips from the
+        // request, which re-encodes the query string. Whether the project id
+        // occurs in the request URL is then decided on what is left.
+        let links = if known.len() < params.len() {
+            let left: Vec<String> = known
+                .iter()
+                .map(|(name, value)| {
+                    format!("{}={}", views::quote_plus(name), views::quote_plus(value))
+                })
+                .collect();
+            ctx.link_base_with_query(Some(&left.join("&")))
+        } else {
+            ctx.link_base()
+        };
+        Ok(Self {
+            query,
+            known,
+            links,
+        })
     }
 
     /// Builds the `next` link of a page of `count` flavors whose last flavor
     /// is `last`. Nova adds it when the page is full, the page size being the
     /// requested limit or the maximum.
-    fn next(
-        &self,
-        ctx: &RequestContext,
-        collection: &str,
-        count: usize,
-        last: Option<&str>,
-    ) -> Option<[Link; 1]> {
+    fn next(&self, collection: &str, count: usize, last: Option<&str>) -> Option<[Link; 1]> {
         let last = last.filter(|_| self.query.limit > 0 && count == self.query.limit)?;
-        Some([views::next_link(
-            &ctx.link_base(),
-            collection,
-            &self.known,
-            last,
-        )])
+        Some([views::next_link(&self.links, collection, &self.known, last)])
     }
 }
 
