@@ -295,6 +295,23 @@ async fn stripped_parameter_does_not_add_project() {
         format!("{}/v2.1/flavors?limit=1&marker=a", server.url())
     );
 
+    // The show route strips every parameter below 2.102.
+    for path in [
+        format!("/v2.1/flavors/a?other={PROJECT}"),
+        format!("/v2.1/flavors/a?{PROJECT}"),
+        format!("/v2/flavors/a?other={PROJECT}"),
+    ] {
+        let shown = server.get(&path, &admin()).await.json();
+        let href = shown["flavor"]["links"][0]["href"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!href.contains(PROJECT), "{path}: {href}");
+        let bookmark = shown["flavor"]["links"][1]["href"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(bookmark, format!("{}/flavors/a", server.url()), "{path}");
+    }
+
     // A parameter the schema keeps still counts: here a marker that is a
     // flavor id containing the project id.
     let body = format!(

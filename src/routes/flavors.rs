@@ -95,7 +95,10 @@ pub async fn show_flavor(Ctx(ctx): Ctx) -> Result<Response> {
     ctx.reject_query_from_2_102()?;
     let identity = ctx.identity()?;
     let flavor = ctx.store.flavor(ctx.flavor_id(), identity.into())?;
-    let links = ctx.link_base();
+    // Below 2.102 Nova's query schema strips every parameter before the links
+    // are built, and from 2.102 any parameter was rejected above, so the query
+    // string never puts the project id into the links.
+    let links = ctx.link_base_with_query(None);
     let variant = views::ViewVariant::new(
         ctx.microversion,
         &links,
