@@ -164,9 +164,9 @@ pub fn flavor_view<'a>(
     }
 }
 
-/// Which variant of a flavor's full view a request gets: the fields the
-/// microversion and the extra-spec policy select, and the links' root and
-/// project.
+/// The variant of a flavor's full view that a request gets: the fields its
+/// microversion and the extra-spec policy select, and its links' root, API
+/// version and project.
 pub struct ViewVariant<'a> {
     version: Microversion,
     with_extra_specs: bool,
@@ -196,7 +196,7 @@ impl<'a> ViewVariant<'a> {
     pub fn kept<'f>(&self, flavor: &'f Flavor) -> Option<&'f [u8]> {
         flavor
             .views
-            .get(self.shape, &self.links.root, self.project())
+            .get(self.shape, &self.links.root, self.links.project())
     }
 
     /// Returns the flavor's view in JSON, rendering it and keeping it in the
@@ -204,7 +204,7 @@ impl<'a> ViewVariant<'a> {
     pub fn json(&self, flavor: &Flavor) -> Bytes {
         flavor
             .views
-            .get_or_render(self.shape, &self.links.root, self.project(), || {
+            .get_or_render(self.shape, &self.links.root, self.links.project(), || {
                 pyjson::to_python_json_string(&flavor_view(
                     flavor,
                     self.version,
@@ -212,10 +212,6 @@ impl<'a> ViewVariant<'a> {
                     self.with_extra_specs,
                 ))
             })
-    }
-
-    fn project(&self) -> &str {
-        self.links.project_id.as_deref().unwrap_or_default()
     }
 }
 
