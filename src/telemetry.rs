@@ -12,7 +12,7 @@
 mod writer;
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
@@ -95,8 +95,10 @@ struct RequestLog {
 static REQUEST_LOG: OnceLock<RequestLog> = OnceLock::new();
 
 thread_local! {
-    /// Each thread formats its request lines in one buffer that it keeps.
-    static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
+    /// Each thread formats its request lines in one buffer that it keeps. The
+    /// line is built as bytes, since it goes to the writer as bytes, and every
+    /// piece of it is UTF-8 already.
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
 }
 
 /// The fields of one request line.
@@ -151,16 +153,16 @@ pub fn log_request(line: &RequestLine<'_>) {
     if !enabled {
         return;
     }
-    let write = |text: &mut String| {
+    let write = |text: &mut Vec<u8>| {
         text.clear();
         push_request_line(text, line, log.json);
-        log.writer.append(text.as_bytes());
+        log.writer.append(text);
     };
     // The buffer is taken only if this thread is not formatting a line
     // already, which a panic mid-format could leave borrowed.
     LINE.with(|buffer| match buffer.try_borrow_mut() {
         Ok(mut text) => write(&mut text),
-        Err(_) => write(&mut String::new()),
+        Err(_) => write(&mut Vec::new()),
     });
 }
 
@@ -194,29 +196,29 @@ fn emit_request_event(line: &RequestLine<'_>) {
 /// Formats one request line: `<time>  INFO <target>: <message> key=value ...`
 /// as text, or a flat JSON object like the JSON formatter's, with the fields
 /// in the same order as [`emit_request_event`] gives them.
-fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
+fn push_request_line(out: &mut Vec<u8>, line: &RequestLine<'_>, json: bool) {
     let (level, message) = if line.failed() {
         ("ERROR", "request failed")
     } else {
         ("INFO", "request")
     };
     if json {
-        out.push_str("{\"timestamp\":\"");
+        out.extend_from_slice(b"{\"timestamp\":\"");
         push_utc(out, SystemTime::now());
-        out.push_str("\",\"level\":\"");
-        out.push_str(level);
-        out.push_str("\",\"message\":\"");
-        out.push_str(message);
-        out.push('"');
+        out.extend_from_slice(b"\",\"level\":\"");
+        out.extend_from_slice(level.as_bytes());
+        out.extend_from_slice(b"\",\"message\":\"");
+        out.extend_from_slice(message.as_bytes());
+        out.push(b'"');
     } else {
         push_utc(out, SystemTime::now());
         // Levels are right-aligned to five characters, as tracing's formatter does.
-        out.push_str(&"      "[..6 - level.len()]);
-        out.push_str(level);
-        out.push(' ');
-        out.push_str(REQUEST_TARGET);
-        out.push_str(": ");
-        out.push_str(message);
+        out.extend_from_slice(&b"      "[..6 - level.len()]);
+        out.extend_from_slice(level.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(REQUEST_TARGET.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(message.as_bytes());
     }
     let mut fields = Fields { out, json };
     // Methods are HTTP tokens, and routes and request ids are mock-nova's own
@@ -236,11 +238,11 @@ fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
         fields.text(key!("fault"), fault);
     }
     if json {
-        out.push_str(",\"target\":\"");
-        out.push_str(REQUEST_TARGET);
-        out.push_str("\"}\n");
+        out.extend_from_slice(b",\"target\":\"");
+        out.extend_from_slice(REQUEST_TARGET.as_bytes());
+        out.extend_from_slice(b"\"}\n");
     } else {
-        out.push('\n');
+        out.push(b'\n');
     }
 }
 
@@ -248,16 +250,16 @@ fn push_request_line(out: &mut String, line: &RequestLine<'_>, json: bool) {
 /// line (`,"name":`), written out once so that a line copies it in one piece.
 #[derive(Clone, Copy)]
 struct Key {
-    text: &'static str,
-    json: &'static str,
+    text: &'static [u8],
+    json: &'static [u8],
 }
 
 /// Builds the [`Key`] of a field name given as a literal.
 macro_rules! key {
     ($name:literal) => {
         Key {
-            text: concat!(" ", $name, "="),
-            json: concat!(",\"", $name, "\":"),
+            text: concat!(" ", $name, "=").as_bytes(),
+            json: concat!(",\"", $name, "\":").as_bytes(),
         }
     };
 }
@@ -266,14 +268,14 @@ use key;
 /// Appends fields to a line as ` key=value` text or `,"key":value` JSON
 /// members.
 struct Fields<'a> {
-    out: &'a mut String,
+    out: &'a mut Vec<u8>,
     json: bool,
 }
 
 impl Fields<'_> {
     fn key(&mut self, key: Key) {
         self.out
-            .push_str(if self.json { key.json } else { key.text });
+            .extend_from_slice(if self.json { key.json } else { key.text });
     }
 
     fn number(&mut self, key: Key, value: u64) {
@@ -287,11 +289,11 @@ impl Fields<'_> {
         debug_assert!(is_plain(value) && !value.contains('\\'), "{value}");
         self.key(key);
         if self.json {
-            self.out.push('"');
-            self.out.push_str(value);
-            self.out.push('"');
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
         } else {
-            self.out.push_str(value);
+            self.out.extend_from_slice(value.as_bytes());
         }
     }
 
@@ -300,7 +302,7 @@ impl Fields<'_> {
         if self.json {
             push_json_string(self.out, value);
         } else if is_plain(value) {
-            self.out.push_str(value);
+            self.out.extend_from_slice(value.as_bytes());
         } else {
             // Quoted and escaped, so that a value cannot break the line or forge
             // another one.
@@ -340,11 +342,11 @@ fn is_plain(value: &str) -> bool {
 
 /// Appends a time as RFC 3339 in UTC with microseconds, such as
 /// `2026-12-04T16:26:06.123456Z`, without going through `format!`.
-fn push_utc(out: &mut String, time: SystemTime) {
+fn push_utc(out: &mut Vec<u8>, time: SystemTime) {
     thread_local! {
         /// The last second this thread formatted and its text up to the
         /// fraction, which most lines in a busy second share.
-        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+        static SECOND: RefCell<(u64, Vec<u8>)> = const { RefCell::new((u64::MAX, Vec::new())) };
     }
     let since_epoch = time
         .duration_since(std::time::UNIX_EPOCH)
@@ -356,33 +358,33 @@ fn push_utc(out: &mut String, time: SystemTime) {
             text.clear();
             push_date_time(text, seconds);
         }
-        out.push_str(text);
+        out.extend_from_slice(text);
     });
     push_decimal(out, u64::from(since_epoch.subsec_micros()), 6);
-    out.push('Z');
+    out.push(b'Z');
 }
 
 /// Appends the date and time of day of a second since the epoch, up to and
 /// including the point before the fraction: `2026-12-04T16:26:06.`.
-fn push_date_time(out: &mut String, seconds: u64) {
+fn push_date_time(out: &mut Vec<u8>, seconds: u64) {
     let (year, month, day) = crate::journal::civil_from_days((seconds / 86_400) as i64);
     let second_of_day = seconds % 86_400;
     push_decimal(out, u64::try_from(year).unwrap_or(0), 4);
-    out.push('-');
+    out.push(b'-');
     push_decimal(out, u64::from(month), 2);
-    out.push('-');
+    out.push(b'-');
     push_decimal(out, u64::from(day), 2);
-    out.push('T');
+    out.push(b'T');
     push_decimal(out, second_of_day / 3600, 2);
-    out.push(':');
+    out.push(b':');
     push_decimal(out, second_of_day % 3600 / 60, 2);
-    out.push(':');
+    out.push(b':');
     push_decimal(out, second_of_day % 60, 2);
-    out.push('.');
+    out.push(b'.');
 }
 
 /// Appends `value` in decimal, padded with zeros to at least `width` digits.
-fn push_decimal(out: &mut String, mut value: u64, width: usize) {
+fn push_decimal(out: &mut Vec<u8>, mut value: u64, width: usize) {
     let mut digits = [b'0'; 20];
     let mut start = digits.len();
     while value > 0 {
@@ -391,28 +393,36 @@ fn push_decimal(out: &mut String, mut value: u64, width: usize) {
         value /= 10;
     }
     start = start.min(digits.len() - width.clamp(1, digits.len()));
-    // Pushed one by one: a handful of ASCII digits is cheaper to push than to
-    // check as UTF-8 and copy.
-    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+    out.extend_from_slice(&digits[start..]);
 }
 
-/// Appends `text` as a JSON string.
-fn push_json_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+/// Appends `text` as a JSON string. Runs of bytes that need no escape are
+/// copied whole. Bytes of multi-byte characters are 0x80 or more, so they are
+/// copied unchanged.
+fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => br#"\""#,
+            b'\\' => br"\\",
+            b'\n' => br"\n",
+            b'\r' => br"\r",
+            b'\t' => br"\t",
+            0..0x20 => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[copied..at]);
+        copied = at + 1;
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.extend_from_slice(escape);
         }
     }
-    out.push('"');
+    out.extend_from_slice(&bytes[copied..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -421,20 +431,20 @@ mod tests {
 
     #[test]
     fn decimals_are_padded() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_decimal(&mut out, 7, 2);
         push_decimal(&mut out, 0, 1);
         push_decimal(&mut out, 12345, 2);
         push_decimal(&mut out, 42, 6);
-        assert_eq!(out, "07012345000042");
+        assert_eq!(out, b"07012345000042");
     }
 
     #[test]
     fn utc_matches_journal_format() {
         let time = std::time::UNIX_EPOCH + std::time::Duration::from_micros(951_782_400_000_005);
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_utc(&mut out, time);
-        assert_eq!(out, crate::journal::format_utc(time));
+        assert_eq!(out, crate::journal::format_utc(time).as_bytes());
     }
 
     #[test]
@@ -442,9 +452,9 @@ mod tests {
         let base = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_400_000);
         for micros in [0, 999_999, 1_000_000, 1_500_001, 86_400_000_000] {
             let time = base + std::time::Duration::from_micros(micros);
-            let mut out = String::new();
+            let mut out = Vec::new();
             push_utc(&mut out, time);
-            assert_eq!(out, crate::journal::format_utc(time));
+            assert_eq!(out, crate::journal::format_utc(time).as_bytes());
         }
     }
 
@@ -470,8 +480,10 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped() {
-        let mut out = String::new();
-        push_json_string(&mut out, "a\"b\\c\nd\u{1}");
-        assert_eq!(out, r#""a\"b\\c\nd\u0001""#);
+        let mut out = Vec::new();
+        push_json_string(&mut out, "a\"b\\c\nd\u{1}é\u{1f}\u{7f}\t");
+        // DEL is not a control character to JSON, so it stays as it is.
+        let expected = r#""a\"b\\c\nd\u0001é\u001f"#.to_owned() + "\u{7f}" + r#"\t""#;
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 }
