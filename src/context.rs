@@ -64,16 +64,16 @@ pub struct PathParams {
 /// Where links in responses point: the scheme, host and path prefix in front of
 /// the API version, the version the request came through, plus the project id
 /// when the request URL contained it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkBase {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkBase<'a> {
     /// For example `http://127.0.0.1:8774`, with no trailing slash.
-    pub root: String,
+    pub root: &'a str,
     /// `v2.1`, or `v2` for the legacy API: Nova builds links from the
     /// application URL the request came through.
     pub api_version: &'static str,
     /// Project id inserted after the API version and after the root in
     /// bookmarks.
-    pub project_id: Option<String>,
+    pub project_id: Option<&'a str>,
 }
 
 /// The link root of a request, computed from its `Host` header and namespace
@@ -221,14 +221,14 @@ impl RequestContext {
 
     /// Returns where links of this response point. Nova inserts the caller's project
     /// id whenever that id occurs anywhere in the request URL.
-    pub fn link_base(&self) -> LinkBase {
+    pub fn link_base(&self) -> LinkBase<'_> {
         self.link_base_with_query(self.uri.query())
     }
 
     /// Returns where links of this response point when the query string Nova
     /// looks at is `query`. A query schema below 2.75 strips unknown parameters
     /// before the links are built, which rewrites the query string.
-    pub fn link_base_with_query(&self, query: Option<&str>) -> LinkBase {
+    pub fn link_base_with_query(&self, query: Option<&str>) -> LinkBase<'_> {
         let root = self.root();
         let path = self.uri.path();
         let project_id = self
@@ -242,9 +242,9 @@ impl RequestContext {
                         || query.is_some_and(|query| query.contains(project)))
             });
         LinkBase {
-            root: root.to_owned(),
+            root,
             api_version: if self.legacy_v2 { "v2" } else { "v2.1" },
-            project_id: project_id.map(str::to_owned),
+            project_id,
         }
     }
 

@@ -131,7 +131,7 @@ pub struct BriefFlavorView<'a> {
 pub fn flavor_view<'a>(
     flavor: &'a Flavor,
     version: Microversion,
-    links: &LinkBase,
+    links: &LinkBase<'_>,
     with_extra_specs: bool,
 ) -> FlavorView<'a> {
     let swap = if flavor.swap == 0 && !version.at_least(2, 75) {
@@ -170,7 +170,7 @@ pub fn flavor_view<'a>(
 pub struct ViewVariant<'a> {
     version: Microversion,
     with_extra_specs: bool,
-    links: &'a LinkBase,
+    links: &'a LinkBase<'a>,
     /// A code of the microversion thresholds at which [`flavor_view`] changes
     /// its fields, and of the API version in its links.
     shape: u8,
@@ -178,7 +178,7 @@ pub struct ViewVariant<'a> {
 
 impl<'a> ViewVariant<'a> {
     /// Describes the variant of a request at `version` whose links start at `links`.
-    pub fn new(version: Microversion, links: &'a LinkBase, with_extra_specs: bool) -> Self {
+    pub fn new(version: Microversion, links: &'a LinkBase<'a>, with_extra_specs: bool) -> Self {
         let shape = u8::from(version.at_least(2, 55))
             | u8::from(with_extra_specs && version.at_least(2, 61)) << 1
             | u8::from(version.at_least(2, 75)) << 2
@@ -196,7 +196,7 @@ impl<'a> ViewVariant<'a> {
     pub fn kept<'f>(&self, flavor: &'f Flavor) -> Option<&'f [u8]> {
         flavor
             .views
-            .get(self.shape, &self.links.root, self.links.project())
+            .get(self.shape, self.links.root, self.links.project())
     }
 
     /// Returns the flavor's view in JSON, rendering it and keeping it in the
@@ -204,7 +204,7 @@ impl<'a> ViewVariant<'a> {
     pub fn json(&self, flavor: &Flavor) -> Bytes {
         flavor
             .views
-            .get_or_render(self.shape, &self.links.root, self.links.project(), || {
+            .get_or_render(self.shape, self.links.root, self.links.project(), || {
                 pyjson::to_python_json_string(&flavor_view(
                     flavor,
                     self.version,
@@ -252,7 +252,7 @@ pub fn flavor_body(view: &Bytes) -> Response {
 pub fn brief_flavor_view<'a>(
     flavor: &'a Flavor,
     version: Microversion,
-    links: &LinkBase,
+    links: &LinkBase<'_>,
 ) -> BriefFlavorView<'a> {
     BriefFlavorView {
         id: &flavor.flavor_id,
@@ -264,7 +264,7 @@ pub fn brief_flavor_view<'a>(
     }
 }
 
-impl LinkBase {
+impl LinkBase<'_> {
     /// Builds the `self` and `bookmark` links of a flavor.
     pub fn flavor_links(&self, flavor_id: &str) -> [Link; 2] {
         [
@@ -274,7 +274,7 @@ impl LinkBase {
             },
             Link {
                 rel: "bookmark",
-                href: url_join(&[&self.root, self.project(), "flavors", flavor_id]),
+                href: url_join(&[self.root, self.project(), "flavors", flavor_id]),
             },
         ]
     }
@@ -282,11 +282,11 @@ impl LinkBase {
     /// Builds the URL of `collection` under the API version, with the project
     /// id when the request carried it.
     pub fn versioned(&self, collection: &str) -> String {
-        url_join(&[&self.root, self.api_version, self.project(), collection])
+        url_join(&[self.root, self.api_version, self.project(), collection])
     }
 
     fn project(&self) -> &str {
-        self.project_id.as_deref().unwrap_or_default()
+        self.project_id.unwrap_or_default()
     }
 }
 
@@ -309,7 +309,7 @@ fn url_join(parts: &[&str]) -> String {
 /// value, so of a repeated name the value that sorts last wins. The page itself
 /// uses the value given last, which can differ.
 pub fn next_link(
-    links: &LinkBase,
+    links: &LinkBase<'_>,
     collection: &str,
     params: &[(String, String)],
     marker: &str,
@@ -358,11 +358,11 @@ pub fn quote_plus(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn base(project: Option<&str>) -> LinkBase {
+    fn base(project: Option<&str>) -> LinkBase<'_> {
         LinkBase {
-            root: "http://HOST".to_owned(),
+            root: "http://HOST",
             api_version: "v2.1",
-            project_id: project.map(str::to_owned),
+            project_id: project,
         }
     }
 

@@ -122,17 +122,17 @@ struct FlavorList<T> {
 }
 
 /// A flavor list request whose query string was validated.
-struct ListRequest {
+struct ListRequest<'a> {
     query: ListQuery,
     /// The query parameters the schema accepts, which the `next` link repeats.
     known: Vec<(String, String)>,
     /// The root, API version and project id of the page's links.
-    links: LinkBase,
+    links: LinkBase<'a>,
 }
 
-impl ListRequest {
+impl<'a> ListRequest<'a> {
     /// Validates the query string, builds the store query and the link base.
-    fn parse(ctx: &RequestContext) -> Result<Self> {
+    fn parse(ctx: &'a RequestContext) -> Result<Self> {
         let identity = ctx.identity()?;
         let params = ctx.query_params()?;
         let known = validate_list_params(ctx, &params)?;
@@ -168,8 +168,8 @@ impl ListRequest {
 }
 
 /// Names of the list parameters the query schema knows, in schema order.
-fn known_params(ctx: &RequestContext) -> Vec<&'static str> {
-    let mut names = vec![
+fn known_params(ctx: &RequestContext) -> &'static [&'static str] {
+    const NAMES: [&str; 8] = [
         "limit",
         "marker",
         "is_public",
@@ -177,11 +177,14 @@ fn known_params(ctx: &RequestContext) -> Vec<&'static str> {
         "minDisk",
         "sort_key",
         "sort_dir",
+        "name",
     ];
+    // `name` joined the schema at 2.102.
     if ctx.microversion.at_least(2, 102) {
-        names.push("name");
+        &NAMES
+    } else {
+        &NAMES[..7]
     }
-    names
 }
 
 /// Runs the query schema of the flavor lists and returns the parameters it keeps.
@@ -193,7 +196,7 @@ fn validate_list_params(
     params: &[(String, String)],
 ) -> Result<Vec<(String, String)>> {
     let known = known_params(ctx);
-    for name in &known {
+    for name in known {
         for (_, value) in params.iter().filter(|(param, _)| param == name) {
             check_list_param(ctx, name, value)?;
         }
