@@ -366,12 +366,15 @@ impl FromRequest<AppState> for JsonBody {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
 
-        let has_length = content_length(request.headers()).is_some_and(|length| length > 0);
-        let bytes = match request.extensions().get::<CapturedBody>() {
-            Some(CapturedBody(bytes)) => bytes.clone(),
+        let (has_length, bytes) = match request.extensions().get::<CapturedBody>() {
+            // The request log reads only bodies with a Content-Length, and
+            // hyper delivers exactly that many bytes, so the length is the
+            // body's.
+            Some(CapturedBody(bytes)) => (!bytes.is_empty(), bytes.clone()),
             None => {
-                let headers = request.headers().clone();
-                read_body(request.into_body(), &headers, state).await?
+                let (parts, body) = request.into_parts();
+                let has_length = content_length(&parts.headers).is_some_and(|length| length > 0);
+                (has_length, read_body(body, &parts.headers, state).await?)
             }
         };
         // Nova reads the body only when Content-Length is present and non-zero;
