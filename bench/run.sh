@@ -20,8 +20,9 @@ Usage: bench/run.sh [options]
 
   --duration S       seconds per wrk run (default 10)
   --quick            same as --duration 3
-  --rounds N         rounds over every case and server (default 3, minimum 3
-                     for the reported medians to mean anything)
+  --rounds N         rounds over every case and server (default 5; at least 3
+                     for the reported medians to mean anything, and the
+                     median of 5 leaves out two rounds that other work slowed)
   --only SECTIONS    comma-separated subset of: throughput, scaling, memory
                      (default: all three)
   --port-base PORT   first of the 7 consecutive loopback ports the servers use
@@ -39,7 +40,7 @@ REPO=$(pwd)
 COMMAND_LINE="bench/run.sh${*:+ $*}"
 
 DURATION=10
-ROUNDS=3
+ROUNDS=5
 SECTIONS="throughput,scaling,memory"
 PORT_BASE=18700
 OUT=""
