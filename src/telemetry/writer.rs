@@ -23,12 +23,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Pause after each write, during which lines gather for the next one. Every
-/// wake-up of the writer thread takes a CPU from a runtime worker for a
-/// moment, so under load it wakes 200 times a second rather than 1000. At
-/// 100 000 requests a second, 5 ms of lines is about 120 KiB, well within
-/// [`MAX_PENDING_BYTES`] per buffer.
-const BATCH_INTERVAL: Duration = Duration::from_millis(5);
+/// Pause after each write, during which lines gather for the next one.
+const BATCH_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Bytes waiting in one buffer beyond which new request lines for it are
 /// dropped. Ordered lines may fill [`SHARDS`] times as much, so at most about
