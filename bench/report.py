@@ -333,6 +333,19 @@ def memory_section(folder: Path, failures: list[str]) -> list[str]:
     return out
 
 
+def steal_share(meta: dict[str, str]) -> str:
+    """Returns the share of CPU time stolen between the start and the end of
+    the run, from the tick counts run.sh recorded, or `?` without them."""
+    try:
+        steal_start, total_start = map(int, meta["cpu_ticks_start"].split())
+        steal_end, total_end = map(int, meta["cpu_ticks_end"].split())
+    except (KeyError, ValueError):
+        return "?"
+    if total_end <= total_start:
+        return "?"
+    return f"{100 * (steal_end - steal_start) / (total_end - total_start):.1f}%"
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print("usage: report.py OUTPUT_FOLDER", file=sys.stderr)
@@ -353,6 +366,9 @@ def main() -> int:
         " (no pinning)",
         f"- Load average (1, 5, 15 min) at the start: {meta.get('loadavg_start', '?')};"
         f" at the end: {meta.get('loadavg_end', '?')}",
+        f"- CPU time stolen by the hypervisor during the run: {steal_share(meta)}"
+        " (from /proc/stat; more than a few percent means other guests of the host"
+        " slowed the run, and widens the ratio ranges)",
         "",
     ]
     lines += throughput_section(rows, failures)

@@ -88,6 +88,14 @@ section_enabled() {
     [[ ",$SECTIONS," == *",$1,"* ]]
 }
 
+# Prints the ticks the hypervisor took from this machine's CPUs (steal) and
+# the ticks of every kind, summed over the CPUs since boot. On a virtual
+# machine, steal is the time other guests of the same host held the CPUs, which
+# no load average or process list shows.
+cpu_ticks() {
+    awk '$1 == "cpu" { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 log() {
     printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
@@ -294,6 +302,7 @@ log "results go to $OUT"
     # Other processes on the machine compete with the servers and wrk for the
     # CPUs, which lowers absolute figures more than ratios.
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "cpu_ticks_start=$(cpu_ticks)"
 } >"$OUT/meta.txt"
 
 # Twelve flavors with 10 extra specs each, except flavor-0 with 100.
@@ -449,7 +458,10 @@ fi
 
 # --- Report -----------------------------------------------------------------
 
-echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
+{
+    echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "cpu_ticks_end=$(cpu_ticks)"
+} >>"$OUT/meta.txt"
 
 python3 bench/report.py "$OUT" >"$OUT/report.md"
 cat "$OUT/report.md"
