@@ -120,21 +120,25 @@ impl RecordedBody {
 /// application credential secrets, TOTP passcodes and token values.
 const SECRET_KEYS: [&str; 4] = ["password", "secret", "passcode", "token"];
 
-/// Replaces secrets in a Keystone body: every string under a [`SECRET_KEYS`]
-/// key, and the `id` of a `token` object.
+/// Replaces secrets in a Keystone body: every value under a [`SECRET_KEYS`]
+/// key other than an object or `null`, and the `id` of a `token` object.
+/// Numbers and lists count too, since a client may send a numeric password
+/// as a number. Objects are searched instead, because the `password` method
+/// block is an object that holds the user and the password.
 fn redact_secrets(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, item) in map.iter_mut() {
                 let secret_key = SECRET_KEYS.contains(&key.as_str());
                 match item {
-                    serde_json::Value::String(_) if secret_key => {
-                        *item = serde_json::Value::String(REDACTED.to_owned());
-                    }
                     serde_json::Value::Object(inner) if key == "token" => {
                         if let Some(id) = inner.get_mut("id") {
                             *id = serde_json::Value::String(REDACTED.to_owned());
                         }
+                    }
+                    serde_json::Value::Object(_) | serde_json::Value::Null => redact_secrets(item),
+                    _ if secret_key => {
+                        *item = serde_json::Value::String(REDACTED.to_owned());
                     }
                     _ => redact_secrets(item),
                 }
@@ -512,6 +516,22 @@ mod tests {
             .to_json()
             .to_string();
         assert!(!text.contains("s1") && !text.contains("s2"), "{text}");
+    }
+
+    #[test]
+    fn secrets_of_any_type_are_redacted() {
+        let body = br#"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "password": 73194628}}, "totp": {"user": {"passcode": ["hunter2xyz"]}}, "x": {"secret": true, "password": null}}}}"#;
+        let recorded = RecordedBody::new(&Bytes::from_static(body), true)
+            .unwrap()
+            .to_json();
+        let identity = &recorded["auth"]["identity"];
+        assert_eq!(identity["password"]["user"]["password"], REDACTED);
+        assert_eq!(identity["totp"]["user"]["passcode"], REDACTED);
+        assert_eq!(identity["x"]["secret"], REDACTED);
+        assert!(identity["x"]["password"].is_null());
+        // Values under other keys are kept.
+        assert_eq!(identity["password"]["user"]["name"], "admin");
+        assert_eq!(identity["methods"][0], "password");
     }
 
     #[test]

@@ -275,6 +275,44 @@ fn text_request_lines_quote_values_with_spaces() {
 }
 
 #[test]
+fn login_names_cannot_forge_log_lines() {
+    use std::io::{Read, Write};
+    let (mut child, mut lines, address) = start_text_log(&[]);
+    let forged = "2026-12-05T10:00:00.000000Z  INFO mock_nova::request: request method=DELETE";
+    let name = format!("eve\\n{forged}");
+    let body = format!(
+        r#"{{"auth":{{"identity":{{"methods":["password"],"password":{{"user":{{"name":"{name}","domain":{{"name":"Default"}},"password":"x"}}}}}}}}}}"#
+    );
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    write!(
+        stream,
+        "POST /identity/v3/auth/tokens HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+
+    let rejected = lines.next().expect("a rejection line");
+    let request = lines.next().expect("a request line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(rejected.contains("token request rejected"), "{rejected}");
+    assert!(
+        rejected.contains(r#"user="eve\n2026-12-05T10:00:00"#),
+        "the name is quoted and escaped: {rejected}"
+    );
+    assert!(!request.starts_with(forged), "forged line: {request}");
+    assert!(
+        request.contains(" INFO mock_nova::request: request method=POST "),
+        "{request}"
+    );
+}
+
+#[test]
 fn rust_log_can_turn_request_lines_off() {
     let (mut child, lines, address) =
         start_text_log(&[("RUST_LOG", "info,mock_nova::request=off")]);

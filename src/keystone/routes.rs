@@ -251,8 +251,11 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
         Ok(issued) => issued,
         Err(error) => {
             tracing::info!(
-                %user, %project, methods = auth_request.methods.join(","),
-                status = error.status().as_u16(), reason = error.log_message(),
+                user = user.as_str(),
+                project = project.as_str(),
+                methods = auth_request.methods.join(","),
+                status = error.status().as_u16(),
+                reason = error.log_message(),
                 "token request rejected"
             );
             return error.into_response();
@@ -261,9 +264,9 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
 
     let token = &issued.data;
     tracing::info!(
-        user = %token.user.name,
-        user_domain = %token.user.domain.name,
-        project = %token.project.as_ref().map_or("-", |project| project.name.as_str()),
+        user = token.user.name.as_str(),
+        user_domain = token.user.domain.name.as_str(),
+        project = token.project.as_ref().map_or("-", |project| project.name.as_str()),
         methods = token.methods.join(","),
         expires_at = %format_timestamp(token.expires_at),
         "issued token"
@@ -365,7 +368,7 @@ async fn revoke_token(
             );
         })?;
     state.keystone.tokens.revoke(&subject);
-    tracing::info!(user = %data.user.name, "revoked token");
+    tracing::info!(user = data.user.name.as_str(), "revoked token");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -378,7 +378,7 @@ impl TokenTable {
         if let Some(entry) = self.by_value.remove(&value) {
             self.evicted += 1;
             tracing::debug!(
-                user = %entry.data.user.name,
+                user = entry.data.user.name.as_str(),
                 evicted_total = self.evicted,
                 "token store is full; evicted the token that expires first"
             );

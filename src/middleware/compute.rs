@@ -389,7 +389,7 @@ pub fn namespace_error(error: &NamespaceError) -> Response {
         NamespaceError::NotFound(_) => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_REQUEST,
     };
-    tracing::info!(%error, "namespace rejected");
+    tracing::info!(error = error.to_string().as_str(), "namespace rejected");
     crate::routes::control::control_error(status, error.to_string())
 }
 
