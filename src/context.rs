@@ -388,17 +388,114 @@ impl FromRequest<AppState> for JsonBody {
     }
 }
 
+/// The reason a request body could not be read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyReadFailure {
+    /// The body passed the size limit.
+    TooLarge,
+    /// The client did not send the body within the body read timeout.
+    TimedOut,
+    /// The body could not be read, for example broken chunked framing or a
+    /// connection closed before `Content-Length` bytes arrived.
+    Broken,
+}
+
+impl std::fmt::Display for BodyReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::TooLarge => "request body larger than the limit",
+            Self::TimedOut => "request body not received within the body read timeout",
+            Self::Broken => "request body could not be read",
+        })
+    }
+}
+
+impl std::error::Error for BodyReadFailure {}
+
+impl BodyReadFailure {
+    /// Returns Nova's response to the failure: 413 past the size limit, 408 past
+    /// the deadline, 400 for a body that cannot be read.
+    pub fn response(self, headers: &HeaderMap) -> axum::response::Response {
+        use axum::response::IntoResponse;
+
+        match self {
+            Self::TooLarge => crate::error::request_too_large(headers),
+            Self::TimedOut => body_timeout_page(headers),
+            Self::Broken => ApiError::malformed_body().into_response(),
+        }
+    }
+
+    /// Classifies a failed body read by the errors in its source chain.
+    fn of(error: &axum::Error) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(current) = source {
+            if current.is::<http_body_util::LengthLimitError>() {
+                return Self::TooLarge;
+            }
+            if current.is::<tower_http::timeout::TimeoutError>() {
+                tracing::info!("request body stalled longer than the body read timeout");
+                return Self::TimedOut;
+            }
+            if let Some(replayed) = current.downcast_ref::<Self>() {
+                return *replayed;
+            }
+            source = current.source();
+        }
+        tracing::debug!(%error, "failed to read a request body");
+        Self::Broken
+    }
+}
+
+/// A body whose first read fails as an earlier read of the request's body
+/// did. The request log reads bodies for the journal before the token and
+/// route checks, and puts this back when that read fails, so that the request
+/// gets the response it would get without the journal.
+#[derive(Debug)]
+pub struct FailedBody(Option<BodyReadFailure>);
+
+impl FailedBody {
+    /// Returns a body that fails with `failure` when read.
+    pub fn new(failure: BodyReadFailure) -> Self {
+        Self(Some(failure))
+    }
+}
+
+impl hyper::body::Body for FailedBody {
+    type Data = axum::body::Bytes;
+    type Error = BodyReadFailure;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
 /// Reads a whole request body within the size limit and the body deadline,
 /// which bounds the whole transfer, not just each gap between reads.
 ///
 /// # Errors
-/// The answer to send instead: 413 past the size limit, 408 past the
-/// deadline, 400 for a body that cannot be read.
+/// The response to send instead: see [`BodyReadFailure::response`].
 pub async fn read_body(
     body: axum::body::Body,
     headers: &HeaderMap,
     state: &AppState,
 ) -> Result<axum::body::Bytes, axum::response::Response> {
+    read_body_bytes(body, state)
+        .await
+        .map_err(|failure| failure.response(headers))
+}
+
+/// Reads a whole request body as [`read_body`] does, and returns the failure
+/// instead of a response, for callers that respond in another API's shape.
+///
+/// # Errors
+/// The [`BodyReadFailure`].
+pub async fn read_body_bytes(
+    body: axum::body::Body,
+    state: &AppState,
+) -> std::result::Result<axum::body::Bytes, BodyReadFailure> {
     let limit = state.config.max_request_body_size;
     let deadline = std::time::Duration::from_secs(state.config.limits.body_read_timeout_seconds);
     let mut reading = std::pin::pin!(axum::body::to_bytes(body, limit));
@@ -413,10 +510,10 @@ pub async fn read_body(
     };
     match read {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(error)) => Err(body_read_error(&error, headers)),
+        Ok(Err(error)) => Err(BodyReadFailure::of(&error)),
         Err(_) => {
             tracing::info!("request body not received within the body read timeout");
-            Err(body_timeout_page(headers))
+            Err(BodyReadFailure::TimedOut)
         }
     }
 }
@@ -428,28 +525,6 @@ fn body_timeout_page(headers: &HeaderMap) -> axum::response::Response {
         "The server timed out waiting for the request body.",
         headers,
     )
-}
-
-/// Maps a failed body read to an answer: Nova's 413 when the body passed the
-/// limit (a chunked body has no `Content-Length` to check up front), 408 when
-/// the client did not send it within the body read timeout, and 400 when it
-/// could not be read, for example broken chunked framing.
-fn body_read_error(error: &axum::Error, headers: &HeaderMap) -> axum::response::Response {
-    use axum::response::IntoResponse;
-
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
-            return crate::error::request_too_large(headers);
-        }
-        if current.is::<tower_http::timeout::TimeoutError>() {
-            tracing::info!("request body stalled longer than the body read timeout");
-            return body_timeout_page(headers);
-        }
-        source = current.source();
-    }
-    tracing::debug!(%error, "failed to read a request body");
-    ApiError::malformed_body().into_response()
 }
 
 /// Tells whether Nova reads a body for this method.

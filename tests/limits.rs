@@ -480,6 +480,57 @@ async fn slow_body_gets_408() {
     assert_eq!(entry["path"], spec_path("slow").as_str(), "{page}");
 }
 
+/// Sends a request whose body is shorter than its `Content-Length`, closes
+/// the sending side and returns the status and body of the response.
+async fn send_short_body(addr: SocketAddr, head: &str) -> (Option<u16>, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("{head}Content-Length: 30\r\n\r\n{{\"k\": \"v\"}}");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    stream.shutdown().await.expect("close the sending side");
+    let (response, closed) = read_until_closed(&mut stream, HANG).await;
+    assert!(closed, "connection still open after {HANG:?}");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status_of(&response), body)
+}
+
+#[tokio::test]
+async fn short_body_response_ignores_journal() {
+    let with_journal = TestServer::start(CONFIG).await;
+    let without = TestServer::start(&format!("journal_capacity = 0\n{CONFIG}")).await;
+    let path = spec_path("k");
+    let cases = [
+        // The token check comes before the body is read. In noauth mode a
+        // request without a token gets 204 and a token to use.
+        (
+            format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"),
+            204,
+        ),
+        (
+            format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\n\
+                 Content-Type: application/json\r\n",
+                admin()
+            ),
+            400,
+        ),
+        (
+            "POST /identity/v3/auth/tokens HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: application/json\r\n"
+                .to_owned(),
+            400,
+        ),
+    ];
+    for (head, status) in cases {
+        let (journaled_status, journaled_body) = send_short_body(with_journal.addr, &head).await;
+        let (plain_status, plain_body) = send_short_body(without.addr, &head).await;
+        assert_eq!(journaled_status, Some(status), "{head}{journaled_body}");
+        assert_eq!(plain_status, Some(status), "{head}{plain_body}");
+        assert_eq!(journaled_body, plain_body, "{head}");
+    }
+    assert_eq!(extra_specs(&with_journal).await, serde_json::json!({}));
+}
+
 #[tokio::test]
 async fn trickled_body_gets_408() {
     let server = TestServer::start(CONFIG).await;

@@ -15,7 +15,7 @@ use super::request::{AuthRequest, ScopeRequest, parse_auth_request};
 use super::token::{TokenData, format_timestamp};
 use super::views::{self, CatalogUrls};
 use crate::auth::TOKEN_HEADER;
-use crate::context::RequestId;
+use crate::context::{BodyReadFailure, RequestId};
 use crate::faults::RequestFacts;
 use crate::identity::Identity;
 use crate::middleware::{Namespace, OPENSTACK_REQUEST_ID, RouteInfo, inject_fault, link_root};
@@ -227,8 +227,14 @@ fn requested_names(request: &AuthRequest) -> (String, String) {
 /// in `X-Subject-Token`.
 async fn issue_token(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.config.max_request_body_size).await else {
-        return crate::error::request_too_large(&parts.headers);
+    let bytes = match crate::context::read_body_bytes(body, &state).await {
+        Ok(bytes) => bytes,
+        // Keystone reads a body cut short as the JSON it could read, which
+        // is not valid.
+        Err(BodyReadFailure::Broken) => {
+            return KeystoneError::expecting("valid JSON", "request body").into_response();
+        }
+        Err(failure) => return failure.response(&parts.headers),
     };
     let content_type = parts
         .headers

@@ -39,27 +39,15 @@ pub async fn log_requests(
     let request_id = RequestId::generate(&state.ids);
 
     let journaled = state.journal.is_enabled() && is_journaled(&path);
-    let mut body = None;
-    let captured = if journaled && context::method_has_body(&method) {
-        capture_body(request, &state, length)
-            .await
-            .map(|(restored, bytes)| {
-                body = bytes;
-                restored
-            })
+    let (request, body) = if journaled && context::method_has_body(&method) {
+        capture_body(request, &state, length).await
     } else {
-        Ok(request)
+        (request, None)
     };
 
     let changes_before = state.namespaces.changes().current();
-    let (mut response, compute_info) = match captured {
-        Ok(request) => {
-            super::compute_gate(&state, request, router, length, request_id.clone()).await
-        }
-        // A body that came late or broken ends the request here. It still
-        // gets its request line and journal entry below.
-        Err(response) => (response, None),
-    };
+    let (mut response, compute_info) =
+        super::compute_gate(&state, request, router, length, request_id.clone()).await;
 
     // A change is acknowledged only once the state file holds it.
     if let Some(persistence) = state.persistence.get()
@@ -164,24 +152,34 @@ pub(super) fn captures_body(state: &AppState, request: &Request, length: Option<
 ///
 /// Only bodies with a `Content-Length` within the size limit are read; the
 /// others pass untouched, so the 413 and the chunked-body rules further in
-/// still apply to them.
+/// still apply to them. A body that fails to arrive is replaced by one that
+/// fails the same way when the handler reads it, so the token and route checks
+/// still come first, as without the journal.
 async fn capture_body(
     request: Request,
     state: &AppState,
     length: Option<u64>,
-) -> Result<(Request, Option<Bytes>), Response> {
+) -> (Request, Option<Bytes>) {
     let limit = state.config.max_request_body_size;
     let within_limit = length.is_some_and(|length| length <= limit as u64);
     if !within_limit {
-        return Ok((request, None));
+        return (request, None);
     }
     let (mut parts, body) = request.into_parts();
-    let bytes = context::read_body(body, &parts.headers, state).await?;
-    // Nova handlers take the body from here instead of reading it again; the
-    // others, Keystone's among them, read the copy put back as the body.
-    parts.extensions.insert(CapturedBody(bytes.clone()));
-    Ok((
-        Request::from_parts(parts, Body::from(bytes.clone())),
-        Some(bytes),
-    ))
+    match context::read_body_bytes(body, state).await {
+        Ok(bytes) => {
+            // Nova handlers take the body from here instead of reading it
+            // again; the others, Keystone's among them, read the copy put back
+            // as the body.
+            parts.extensions.insert(CapturedBody(bytes.clone()));
+            (
+                Request::from_parts(parts, Body::from(bytes.clone())),
+                Some(bytes),
+            )
+        }
+        Err(failure) => {
+            let replay = Body::new(context::FailedBody::new(failure));
+            (Request::from_parts(parts, replay), None)
+        }
+    }
 }
