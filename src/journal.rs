@@ -121,23 +121,23 @@ impl RecordedBody {
 const SECRET_KEYS: [&str; 4] = ["password", "secret", "passcode", "token"];
 
 /// Replaces secrets in a Keystone body: every value under a [`SECRET_KEYS`]
-/// key other than an object or `null`, and the `id` of a `token` object.
-/// Numbers and lists count too, since a client may send a numeric password
-/// as a number. Objects are searched instead, because the `password` method
-/// block is an object that holds the user and the password.
+/// key other than `null`, whatever its JSON type, and every value inside a
+/// `token` object. An object under `password` that names a `user` is the
+/// password method's block, so it is searched instead, and only the secrets in
+/// it are replaced.
 fn redact_secrets(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, item) in map.iter_mut() {
                 let secret_key = SECRET_KEYS.contains(&key.as_str());
                 match item {
-                    serde_json::Value::Object(inner) if key == "token" => {
-                        if let Some(id) = inner.get_mut("id") {
-                            *id = serde_json::Value::String(REDACTED.to_owned());
-                        }
+                    serde_json::Value::Null => {}
+                    serde_json::Value::Object(inner)
+                        if key == "token" || (secret_key && !inner.contains_key("user")) =>
+                    {
+                        redact_all(item);
                     }
-                    serde_json::Value::Object(_) | serde_json::Value::Null => redact_secrets(item),
-                    _ if secret_key => {
+                    _ if secret_key && !item.is_object() => {
                         *item = serde_json::Value::String(REDACTED.to_owned());
                     }
                     _ => redact_secrets(item),
@@ -146,6 +146,16 @@ fn redact_secrets(value: &mut serde_json::Value) {
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(redact_secrets),
         _ => {}
+    }
+}
+
+/// Replaces every value in `value` other than `null` and objects, which are
+/// searched, with [`REDACTED`], keeping the object keys.
+fn redact_all(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_all),
+        _ => *value = serde_json::Value::String(REDACTED.to_owned()),
     }
 }
 
@@ -520,7 +530,7 @@ mod tests {
 
     #[test]
     fn secrets_of_any_type_are_redacted() {
-        let body = br#"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "password": 73194628}}, "totp": {"user": {"passcode": ["hunter2xyz"]}}, "x": {"secret": true, "password": null}}}}"#;
+        let body = br#"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "password": 73194628}}, "totp": {"user": {"passcode": ["hunter2xyz"]}}, "x": {"secret": true, "password": null}, "token": {"id": "t", "password": "hunter2", "nested": {"secret": "s"}}, "y": {"password": {"value": "hunter2"}}}}}"#;
         let recorded = RecordedBody::new(&Bytes::from_static(body), true)
             .unwrap()
             .to_json();
@@ -529,6 +539,9 @@ mod tests {
         assert_eq!(identity["totp"]["user"]["passcode"], REDACTED);
         assert_eq!(identity["x"]["secret"], REDACTED);
         assert!(identity["x"]["password"].is_null());
+        assert_eq!(identity["token"]["password"], REDACTED);
+        assert_eq!(identity["token"]["nested"]["secret"], REDACTED);
+        assert_eq!(identity["y"]["password"]["value"], REDACTED);
         // Values under other keys are kept.
         assert_eq!(identity["password"]["user"]["name"], "admin");
         assert_eq!(identity["methods"][0], "password");

@@ -175,8 +175,12 @@ impl Server {
 /// a timer for every request.
 fn connection_builder(limits: &Limits) -> http1::Builder {
     let mut builder = http1::Builder::new();
+    // A client may close its sending side once the request is out, and
+    // still wait for the response. Without half-close support hyper drops
+    // such a request when it reads the end of the stream.
     builder
         .header_read_timeout(None)
+        .half_close(true)
         .max_buf_size(limits.max_header_bytes);
     builder
 }

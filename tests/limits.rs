@@ -531,6 +531,49 @@ async fn short_body_response_ignores_journal() {
     assert_eq!(extra_specs(&with_journal).await, serde_json::json!({}));
 }
 
+// On two runtime workers, as the server runs, the connection task reads the
+// end of the stream while another worker serves the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_closed_request_gets_its_response() {
+    let server = TestServer::start(CONFIG).await;
+    // The request used to be dropped in about half the tries, so twenty
+    // tries catch it almost surely.
+    for attempt in 0..20 {
+        let key = format!("half{attempt}");
+        let body = format!("{{\"{key}\": \"v\"}}");
+        // Without `Connection: close`, hyper reads on after the body and
+        // meets the end of the stream while the request is being served.
+        let head = format!(
+            "PUT {} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            spec_path(&key),
+            admin(),
+            body.len()
+        );
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        stream
+            .write_all(format!("{head}{body}").as_bytes())
+            .await
+            .expect("send");
+        stream.shutdown().await.expect("close the sending side");
+        let (response, closed) = read_until_closed(&mut stream, HANG).await;
+        assert!(closed, "connection still open after {HANG:?}");
+        assert_eq!(
+            status_of(&response),
+            Some(200),
+            "attempt {attempt}: {}",
+            String::from_utf8_lossy(&response)
+        );
+    }
+    assert_eq!(
+        extra_specs(&server)
+            .await
+            .as_object()
+            .map(|specs| specs.len()),
+        Some(20)
+    );
+}
+
 #[tokio::test]
 async fn trickled_body_gets_408() {
     let server = TestServer::start(CONFIG).await;
