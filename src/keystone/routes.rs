@@ -232,7 +232,13 @@ async fn issue_token(State(state): State<AppState>, request: Request) -> Respons
         // Keystone reads a body cut short as the JSON it could read, which
         // is not valid.
         Err(BodyReadFailure::Broken) => {
-            return KeystoneError::expecting("valid JSON", "request body").into_response();
+            let error = KeystoneError::expecting("valid JSON", "request body");
+            tracing::info!(
+                status = error.status().as_u16(),
+                reason = error.log_message(),
+                "token request rejected: request body could not be read"
+            );
+            return error.into_response();
         }
         Err(failure) => return failure.response(&parts.headers),
     };

@@ -183,7 +183,7 @@ fn known_params(ctx: &RequestContext) -> &'static [&'static str] {
     if ctx.microversion.at_least(2, 102) {
         &NAMES
     } else {
-        &NAMES[..7]
+        &NAMES[..NAMES.len() - 1]
     }
 }
 
